@@ -1,0 +1,113 @@
+import { InvalidConfigError } from './errors';
+
+/** The controller's settings; durations in milliseconds. */
+export interface ControllerConfig {
+  /** Capacity of the main queue and of the follow-up queue. */
+  eventQueueSize: number;
+  /** Ask the southbound to retry failed operations. */
+  enableRetry: boolean;
+  /** First retry delay. */
+  delayRetry: number;
+  /** Retries per failed operation. */
+  maxRetryAttempts: number;
+  /** Double the retry delay per attempt. */
+  enableExpBackoffRetry: boolean;
+  /** Wait for the remote DB before the local-DB fallback resync. */
+  delayLocalResync: number;
+  /** No DBResync processed by then -> fatal. */
+  startupResyncDeadline: number;
+  /** Periodic DownstreamResync healing. */
+  enablePeriodicHealing: boolean;
+  /** Period of the periodic healing, started after the first DBResync. */
+  periodicHealingInterval: number;
+  /** Delay of the AfterError healing resync. */
+  delayAfterErrorHealing: number;
+  /** Remote DB probe period. */
+  remoteDBProbingInterval: number;
+  /** Keep the event history. */
+  recordEventHistory: boolean;
+  /** Drop history records older than this ... */
+  eventHistoryAgeLimit: number;
+  /** ... except those of the first part of run time. */
+  permanentlyRecordedInitPeriod: number;
+  /** How often the history is trimmed (the original: every minute). */
+  eventHistoryTrimInterval: number;
+  /** Verification mode. */
+  enableVerification: boolean;
+}
+
+export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.freeze({
+  eventQueueSize: 1000,
+  enableRetry: true,
+  delayRetry: 1000,
+  maxRetryAttempts: 3,
+  enableExpBackoffRetry: true,
+  delayLocalResync: 5000,
+  startupResyncDeadline: 30000,
+  enablePeriodicHealing: false,
+  periodicHealingInterval: 60000,
+  delayAfterErrorHealing: 5000,
+  remoteDBProbingInterval: 3000,
+  recordEventHistory: true,
+  eventHistoryAgeLimit: 24 * 60 * 60 * 1000,
+  permanentlyRecordedInitPeriod: 60 * 60 * 1000,
+  eventHistoryTrimInterval: 60 * 1000,
+  enableVerification: false,
+});
+
+type Kind = 'boolean' | 'count' | 'duration';
+
+const SETTING_KINDS: Record<keyof ControllerConfig, Kind> = {
+  eventQueueSize: 'count',
+  enableRetry: 'boolean',
+  delayRetry: 'duration',
+  maxRetryAttempts: 'count',
+  enableExpBackoffRetry: 'boolean',
+  delayLocalResync: 'duration',
+  startupResyncDeadline: 'duration',
+  enablePeriodicHealing: 'boolean',
+  periodicHealingInterval: 'duration',
+  delayAfterErrorHealing: 'duration',
+  remoteDBProbingInterval: 'duration',
+  recordEventHistory: 'boolean',
+  eventHistoryAgeLimit: 'duration',
+  permanentlyRecordedInitPeriod: 'duration',
+  eventHistoryTrimInterval: 'duration',
+  enableVerification: 'boolean',
+};
+
+/** The names of every setting, in the order of the semantics page. */
+export const CONTROLLER_SETTING_NAMES = Object.keys(SETTING_KINDS) as (keyof ControllerConfig)[];
+
+// setTimeout silently turns delays above 2^31-1 ms into 1 ms: reject them instead.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function check(key: keyof ControllerConfig, value: unknown): void {
+  switch (SETTING_KINDS[key]) {
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new InvalidConfigError(key, value, 'true or false');
+      return;
+    case 'count':
+      if (!Number.isSafeInteger(value) || (value as number) < (key === 'eventQueueSize' ? 1 : 0)) {
+        throw new InvalidConfigError(key, value, key === 'eventQueueSize' ? 'an integer >= 1' : 'an integer >= 0');
+      }
+      return;
+    case 'duration':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+        throw new InvalidConfigError(key, value, `milliseconds between 0 and ${MAX_TIMER_MS}`);
+      }
+      return;
+  }
+}
+
+/** The defaults overridden by `overrides`; throws `InvalidConfigError` naming the first bad key. */
+export function resolveControllerConfig(overrides: Partial<ControllerConfig> = {}): ControllerConfig {
+  const resolved: ControllerConfig = { ...DEFAULT_CONTROLLER_CONFIG };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in SETTING_KINDS)) throw new InvalidConfigError(key, value, `one of ${CONTROLLER_SETTING_NAMES.join(', ')}`);
+    if (value === undefined) continue;
+    check(key as keyof ControllerConfig, value);
+    (resolved as unknown as Record<string, unknown>)[key] = value;
+  }
+  return resolved;
+}

@@ -1,0 +1,155 @@
+import type { RecordedTransaction } from './southbound';
+
+/**
+ * The controller's typed errors. Code branches on the class, never on the message;
+ * every error that wraps another keeps it as `cause`.
+ */
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Turns anything thrown into an Error, keeping Errors as they are. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(`non-Error thrown: ${describe(thrown)}`, { cause: thrown });
+}
+
+/** Base class of every error the controller defines. */
+export class ControllerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Stops the event loop: the agent must restart. The message is the original error's. */
+export class FatalError extends ControllerError {
+  constructor(originalError: unknown) {
+    super(describe(originalError), { cause: originalError });
+  }
+  getOriginalError(): Error {
+    return toError(this.cause);
+  }
+}
+
+/** Aborts this event (reverting a RevertOnFailure update); a resync follows soon. */
+export class AbortEventError extends ControllerError {
+  constructor(originalError: unknown) {
+    super(describe(originalError), { cause: originalError });
+  }
+  getOriginalError(): Error {
+    return toError(this.cause);
+  }
+}
+
+/** The queue the event belongs to (main or follow-up) is full. */
+export class EventQueueFullError extends ControllerError {
+  constructor(readonly queue: 'main' | 'follow-up', readonly capacity: number, eventName: string) {
+    super(`${queue} event queue is full (capacity ${capacity}): cannot queue "${eventName}"`);
+  }
+}
+
+/** The controller is closing or closed and takes no more events. */
+export class ControllerClosedError extends ControllerError {
+  constructor(eventName?: string) {
+    super(eventName ? `controller is closed: "${eventName}" was not processed` : 'controller is closed');
+  }
+}
+
+/** The loop hit a fatal error (or missed the startup deadline) and finishes every event with an error. */
+export class EventLoopAbortingError extends ControllerError {
+  constructor(cause: unknown) {
+    super(`event loop is aborting: ${describe(cause)}`, { cause });
+  }
+}
+
+/** A blocking event pushed from inside the loop would wait for itself forever. */
+export class BlockingEventInLoopError extends ControllerError {
+  constructor(eventName: string, followUpTo: number) {
+    super(
+      `blocking event "${eventName}" pushed from inside the event loop (while processing event #${followUpTo}): ` +
+        'it would wait for itself; push it from outside the loop or make it non-blocking',
+    );
+  }
+}
+
+/** An event or value that breaks the contract (e.g. an Update event that is not an UpdateEvent). */
+export class InvalidEventError extends ControllerError {}
+
+/** A value put into a transaction is not a protobufjs message. */
+export class InvalidValueError extends ControllerError {}
+
+/** A controller setting has a value of the wrong type or range. */
+export class InvalidConfigError extends ControllerError {
+  constructor(readonly key: string, readonly value: unknown, expected: string) {
+    super(`invalid controller setting "${key}": ${JSON.stringify(value)} (expected ${expected})`);
+  }
+}
+
+/** No DBResync was processed within `startupResyncDeadline`. */
+export class StartupResyncDeadlineError extends ControllerError {
+  constructor(readonly deadlineMs: number) {
+    super(`startup resync was not received within ${deadlineMs} ms`);
+  }
+}
+
+/** A healing resync failed: the controller cannot get back to a known state. */
+export class HealingFailedError extends ControllerError {
+  constructor(cause: unknown) {
+    super(`healing resync failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** A handler's internal data changed across a VerificationResync. */
+export class VerificationMismatchError extends ControllerError {
+  constructor(readonly handler: string, readonly before: string, readonly after: string) {
+    super(`verification of handler "${handler}" failed: internal data differs after resync`);
+  }
+}
+
+/** A registered external config source failed to give its snapshot. */
+export class ExternalSourceError extends ControllerError {
+  constructor(readonly source: string, cause: unknown) {
+    super(`external config source "${source}" failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** The southbound operation a key error belongs to. */
+export type KeyOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** One key the southbound failed to apply. */
+export interface KeyError {
+  key: string;
+  operation?: KeyOperation;
+  error: string;
+}
+
+/** A southbound commit failed: per-key errors and/or an error before anything was applied. */
+export class TransactionError extends ControllerError {
+  readonly keyErrors: readonly KeyError[];
+  readonly initError?: string;
+  /** The southbound's sequence number of the transaction; absent when it never started. */
+  readonly seqNum?: bigint;
+  /** What the southbound recorded, when it started the transaction. */
+  readonly recorded?: RecordedTransaction;
+
+  constructor(args: {
+    keyErrors?: readonly KeyError[];
+    initError?: string;
+    seqNum?: bigint;
+    recorded?: RecordedTransaction;
+    cause?: unknown;
+  }) {
+    const keyErrors = args.keyErrors ?? [];
+    const parts: string[] = [];
+    if (args.initError) parts.push(args.initError);
+    for (const e of keyErrors) parts.push(`${e.key}${e.operation ? ` (${e.operation})` : ''}: ${e.error}`);
+    super(`transaction failed: ${parts.join('; ') || 'unknown error'}`, { cause: args.cause });
+    this.keyErrors = keyErrors;
+    this.initError = args.initError;
+    this.seqNum = args.seqNum;
+    this.recorded = args.recorded;
+  }
+}

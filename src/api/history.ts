@@ -1,0 +1,43 @@
+import type { EventMethodType } from './enums';
+import type { RecordedTransaction } from './southbound';
+
+/** What one handler did with one event. */
+export interface HandlerRecord {
+  handler: string;
+  /** True for a `revert` call, false for `update`/`resync`. */
+  revert: boolean;
+  change?: string;
+  error?: string;
+}
+
+/** One processed event, as kept in the event history. */
+export interface EventRecord {
+  seqNum: number;
+  /** Epoch milliseconds. */
+  processingStart: number;
+  processingEnd: number;
+  isFollowUp: boolean;
+  followUpTo?: number;
+  name: string;
+  description: string;
+  method: EventMethodType;
+  handlers: HandlerRecord[];
+  txnError?: string;
+  /** What the southbound recorded for the event's transaction. */
+  txn?: RecordedTransaction;
+}
+
+/**
+ * Selects history records; the parameters of `GET /controller/event-history`, applied by
+ * precedence: `seqNum`, then `since`/`until` (Unix seconds), then `from` & `to` (sequence
+ * numbers, inclusive), then `first`, then `last`. None = everything.
+ */
+export interface EventHistoryQuery {
+  seqNum?: number;
+  since?: number;
+  until?: number;
+  from?: number;
+  to?: number;
+  first?: number;
+  last?: number;
+}
