@@ -1,0 +1,99 @@
+import { DB_EXTERNAL_SOURCE } from '../src/api/externalConfig';
+import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../src/api/types';
+import { cloneMessage } from '../src/protobuf/merge';
+import type { EventTransaction } from './eventTransaction';
+
+/**
+ * External config per source, in merge precedence: "db" first, then the registered sources in
+ * registration order, then sources first seen in events. A later source merges over an earlier one
+ * (the original picked Go map order, i.e. random).
+ */
+export class ExternalConfig {
+  private readonly sources = new Map<string, Map<string, ProtoMessage>>();
+
+  constructor(registeredSources: readonly string[]) {
+    this.sources.set(DB_EXTERNAL_SOURCE, new Map());
+    for (const name of registeredSources) this.sources.set(name, new Map());
+  }
+
+  /** Replaces a source's whole snapshot; absent values are dropped. */
+  replace(source: string, snapshot: KeyValuePairs): void {
+    const values = new Map<string, ProtoMessage>();
+    for (const [key, value] of snapshot) if (value) values.set(key, value);
+    this.sources.set(source, values);
+  }
+
+  /** Applies a change of some keys of one source; `null` removes the key. */
+  apply(source: string, changes: KeyValuePairs): void {
+    let values = this.sources.get(source);
+    if (!values) this.sources.set(source, (values = new Map()));
+    for (const [key, value] of changes) {
+      if (value) values.set(key, value);
+      else values.delete(key);
+    }
+  }
+
+  /** The values every source holds for `key`, in precedence order. */
+  valuesOf(key: string): ProtoMessage[] {
+    const found: ProtoMessage[] = [];
+    for (const values of this.sources.values()) {
+      const value = values.get(key);
+      if (value) found.push(value);
+    }
+    return found;
+  }
+
+  has(key: string): boolean {
+    for (const values of this.sources.values()) if (values.has(key)) return true;
+    return false;
+  }
+
+  /** Every key of every source, once. */
+  keys(): Set<string> {
+    const keys = new Set<string>();
+    for (const values of this.sources.values()) for (const key of values.keys()) keys.add(key);
+    return keys;
+  }
+
+  isEmpty(): boolean {
+    for (const values of this.sources.values()) if (values.size > 0) return false;
+    return true;
+  }
+}
+
+/** What the controller knows between events: kube state, external and internal config. */
+export class ConfigState {
+  kubeState: KubeStateData = new Map();
+  readonly externalConfig: ExternalConfig;
+  /** The key-values the handlers produced, as last committed. */
+  internalConfig = new Map<string, ProtoMessage>();
+  resyncCount = 0;
+  /** The transaction being built, while an event is processed. */
+  currentTxn: EventTransaction | undefined;
+
+  constructor(registeredSources: readonly string[]) {
+    this.externalConfig = new ExternalConfig(registeredSources);
+  }
+
+  /** ConfigRetriever: a copy of the value in the current transaction, else in the internal config. */
+  getConfig(key: string): ProtoMessage | undefined {
+    const txn = this.currentTxn;
+    const value = txn && txn.ownValues.has(key) ? txn.ownValues.get(key) : this.internalConfig.get(key);
+    return value ? cloneMessage(value) : undefined;
+  }
+
+  /** Updates after an update event's commit: the handlers' own values become internal config. */
+  applyUpdate(ownValues: KeyValuePairs): void {
+    for (const [key, value] of ownValues) {
+      if (value) this.internalConfig.set(key, value);
+      else this.internalConfig.delete(key);
+    }
+  }
+
+  /** After a full or upstream resync the internal config is exactly what the handlers put. */
+  replaceInternal(ownValues: KeyValuePairs): void {
+    const next = new Map<string, ProtoMessage>();
+    for (const [key, value] of ownValues) if (value) next.set(key, value);
+    this.internalConfig = next;
+  }
+}

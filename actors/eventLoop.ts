@@ -1,0 +1,56 @@
+import { asapScheduler, observeOn } from 'rxjs';
+import type { Logger } from 'pino';
+import { fromCallback } from 'xstate';
+import { FatalError } from '../src/api/errors';
+import type { EventLoopCommand } from '../machines/controller.machine';
+import type { LoopNotification } from '../machines/controller.events';
+import type { EventQueue } from './eventQueue';
+import type { EventProcessor } from './eventProcessor';
+
+export interface EventLoopDeps {
+  queue: EventQueue;
+  logger: Logger;
+  /** The processor reports to the machine through the loop actor's `sendBack`. */
+  createProcessor(notify: (notification: LoopNotification) => void): EventProcessor;
+}
+
+/**
+ * The event loop actor: long-lived, it drains the queue whenever the queue's stream says events
+ * are waiting. The wake-ups are delivered on the asap scheduler, so `pushEvent` returns before any
+ * handler runs, and a burst of pushes is drained by one pass.
+ */
+export function eventLoopLogic(deps: EventLoopDeps) {
+  return fromCallback<EventLoopCommand>(({ sendBack, receive }) => {
+    const { queue, logger } = deps;
+    const processor = deps.createProcessor((notification) => sendBack(notification));
+    let draining = false;
+    let stopped = false;
+
+    const drain = async (): Promise<void> => {
+      if (draining || stopped) return;
+      draining = true;
+      try {
+        for (let next = queue.next(); next && !stopped; next = queue.next()) {
+          await processor.process(next);
+        }
+      } catch (defect) {
+        // The processor never throws by design; if it does, the runtime itself is broken.
+        logger.fatal({ err: defect }, 'event loop defect');
+        sendBack({ type: 'loop.fatal', error: new FatalError(defect) });
+      } finally {
+        draining = false;
+      }
+      if (!stopped) processor.setPhase('idle');
+    };
+
+    const subscription = queue.ready$.pipe(observeOn(asapScheduler)).subscribe(() => void drain());
+    receive((command) => {
+      if (command.type === 'abort') queue.abort(command.error);
+    });
+    void drain();
+    return () => {
+      stopped = true;
+      subscription.unsubscribe();
+    };
+  });
+}

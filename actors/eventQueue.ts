@@ -1,0 +1,162 @@
+import { Subject, type Observable } from 'rxjs';
+import { DBResync } from '../src/api/events/dbResync';
+import { Shutdown } from '../src/api/events/shutdown';
+import type { Event } from '../src/api/event';
+import { ControllerClosedError, EventLoopAbortingError, EventQueueFullError } from '../src/api/errors';
+import { Fifo } from './fifo';
+
+/** An event waiting to be processed, and the event it follows up (pushed from inside the loop). */
+export interface QueuedEvent {
+  readonly event: Event;
+  readonly followUpTo?: number;
+}
+
+type Mode =
+  | { kind: 'accepting' }
+  | { kind: 'closing' }
+  | { kind: 'closed' }
+  | { kind: 'aborting'; error: Error };
+
+/**
+ * The controller's queues, in the order events leave them: follow-ups (pushed from inside the
+ * loop), then events delayed until the first DBResync, then the main queue. Both bounded queues
+ * reject at once when full; pushes never wait. `ready$` tells the loop that something is waiting.
+ */
+export class EventQueue {
+  private readonly main = new Fifo<Event>();
+  private readonly followUps = new Fifo<QueuedEvent>();
+  /** Held back until the first DBResync, no longer counted against the bound (semantics: queueing). */
+  private readonly delayed = new Fifo<Event>();
+  private gateOpen = false;
+  private mode: Mode = { kind: 'accepting' };
+  private readonly readySubject = new Subject<void>();
+  readonly ready$: Observable<void> = this.readySubject.asObservable();
+
+  constructor(private readonly capacity: number) {}
+
+  get mainDepth(): number {
+    return this.main.size;
+  }
+
+  get followUpDepth(): number {
+    return this.followUps.size;
+  }
+
+  get delayedCount(): number {
+    return this.delayed.size;
+  }
+
+  /** Queues an event pushed from outside the loop. Throws when it cannot be queued. */
+  pushMain(event: Event): void {
+    if (this.finishIfAborting(event)) return;
+    const isShutdown = event instanceof Shutdown;
+    if (this.mode.kind !== 'accepting' && !(isShutdown && this.mode.kind === 'closing')) {
+      throw new ControllerClosedError(event.getName());
+    }
+    if (!this.gateOpen && !(event instanceof DBResync) && !isShutdown) {
+      this.delayed.push(event);
+      return;
+    }
+    if (this.main.size >= this.capacity) throw new EventQueueFullError('main', this.capacity, event.getName());
+    this.main.push(event);
+    this.signalIfFirst();
+  }
+
+  /** Queues an event pushed from inside the loop while event `followUpTo` is processed. */
+  pushFollowUp(event: Event, followUpTo: number): void {
+    if (this.finishIfAborting(event)) return;
+    if (this.mode.kind === 'closed') throw new ControllerClosedError(event.getName());
+    if (this.followUps.size >= this.capacity) throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    this.followUps.push({ event, followUpTo });
+    this.signalIfFirst();
+  }
+
+  /**
+   * Queues an event ahead of the main queue, from outside the loop: a southbound that lost its
+   * state must be resynced before any further update.
+   */
+  pushUrgent(event: Event): void {
+    if (this.finishIfAborting(event)) return;
+    if (this.mode.kind !== 'accepting') throw new ControllerClosedError(event.getName());
+    if (this.followUps.size >= this.capacity) throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    this.followUps.push({ event });
+    this.signalIfFirst();
+  }
+
+  get startupResyncDone(): boolean {
+    return this.gateOpen;
+  }
+
+  /** The next event to process, if any. */
+  next(): QueuedEvent | undefined {
+    const followUp = this.followUps.shift();
+    if (followUp) return followUp;
+    if (this.gateOpen && this.delayed.size > 0) return { event: this.delayed.shift() as Event };
+    const event = this.main.shift();
+    return event ? { event } : undefined;
+  }
+
+  /** The first DBResync is processed: delayed events go next, right after its follow-ups. */
+  openGate(): void {
+    if (this.gateOpen) return;
+    this.gateOpen = true;
+    if (this.delayed.size > 0) this.readySubject.next();
+  }
+
+  /** close() was called: only the Shutdown event is still taken from outside the loop. */
+  beginClosing(): void {
+    if (this.mode.kind === 'accepting') this.mode = { kind: 'closing' };
+  }
+
+  /** The Shutdown is being processed: everything else is finished with ControllerClosedError. */
+  close(): void {
+    if (this.mode.kind === 'aborting') return;
+    this.mode = { kind: 'closed' };
+    this.finishAll(new ControllerClosedError(), new ControllerClosedError());
+    this.readySubject.complete();
+  }
+
+  /**
+   * The loop is aborting: queued events are finished with `error`, events held back for the
+   * startup resync with "event loop is aborting", and every later push at once with `error`.
+   */
+  abort(error: Error): void {
+    if (this.mode.kind === 'aborting' || this.mode.kind === 'closed') return;
+    this.mode = { kind: 'aborting', error };
+    this.finishAll(error, new EventLoopAbortingError(error));
+  }
+
+  /**
+   * The loop drains until the queues are empty, so only an empty -> non-empty change needs a
+   * wake-up: a burst of pushes costs one.
+   */
+  private signalIfFirst(): void {
+    const waiting = this.main.size + this.followUps.size + (this.gateOpen ? this.delayed.size : 0);
+    if (waiting === 1) this.readySubject.next();
+  }
+
+  isAborting(): boolean {
+    return this.mode.kind === 'aborting';
+  }
+
+  private finishIfAborting(event: Event): boolean {
+    if (this.mode.kind !== 'aborting') return false;
+    finish(event, this.mode.error);
+    return true;
+  }
+
+  private finishAll(queuedError: Error, delayedError: Error): void {
+    for (const { event } of this.followUps.drain()) finish(event, queuedError);
+    for (const event of this.main.drain()) finish(event, queuedError);
+    for (const event of this.delayed.drain()) finish(event, delayedError);
+  }
+}
+
+/** `done` of a user-defined event may throw: that must not stop the others from being finished. */
+export function finish(event: Event, error?: Error): void {
+  try {
+    event.done(error ?? null);
+  } catch {
+    // The event's own defect; the loop goes on. The processor logs what it finishes itself.
+  }
+}

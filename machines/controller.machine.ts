@@ -1,0 +1,176 @@
+import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
+import type { ControllerConfig } from '../src/api/config';
+import { FatalError, StartupResyncDeadlineError } from '../src/api/errors';
+import type { HandlerActorInput, HandlerCall, Request } from '../actors/handlerActor';
+import type { CommitCall } from '../actors/transactionActor';
+import type { ControllerMachineEvent, LoopPhase } from './controller.events';
+
+export interface ControllerMachineInput {
+  config: ControllerConfig;
+  /** In registration order; one handler actor is spawned for each. */
+  handlerNames: readonly string[];
+}
+
+export interface ControllerMachineContext {
+  config: ControllerConfig;
+  handlerNames: readonly string[];
+  startupResyncDone: boolean;
+  /** Why the controller is fatal. */
+  fatalReason?: string;
+  /** What the scheduled healing resync repairs. */
+  healingCause?: string;
+}
+
+/** Messages the machine sends to the event loop actor. */
+export type EventLoopCommand = { type: 'abort'; error: Error };
+
+/**
+ * The controller as a state machine: states and transitions only. The work is done by actors
+ * given by name; this definition carries inert stand-ins, so it can be imported on its own (the
+ * Stately inspector, model-based tests) and the runtime supplies the real ones with `provide()`.
+ */
+export const controllerMachine = setup({
+  types: {} as {
+    context: ControllerMachineContext;
+    events: ControllerMachineEvent;
+    input: ControllerMachineInput;
+  },
+  actors: {
+    /** Takes events from the queue and processes them one at a time (actors/eventLoop.ts). */
+    eventLoop: fromCallback<EventLoopCommand>(() => undefined),
+    /** Merges external config and commits each event's transaction (actors/transactionActor.ts). */
+    transaction: fromCallback<Request<CommitCall>>(() => undefined),
+    /** One per event handler; supervises its calls (actors/handlerActor.ts). */
+    handler: fromCallback<Request<HandlerCall>, HandlerActorInput>(() => undefined),
+  },
+  actions: {
+    spawnHandlers: enqueueActions(({ context, enqueue }) => {
+      for (const name of context.handlerNames) {
+        enqueue.spawnChild('handler', { id: `handler:${name}`, systemId: `handler:${name}`, input: { name } });
+      }
+    }),
+    /** Pushes HealingResync{AfterError} for `context.healingCause`; on failure it sends `healing.retry`. */
+    queueHealingResync: () => undefined,
+    /** Pushes HealingResync{Periodic}. */
+    queuePeriodicHealing: () => undefined,
+    trimHistory: () => undefined,
+  },
+  guards: {
+    phaseIs: ({ event }, params: { phase: LoopPhase }) => event.type === 'loop.phase' && event.phase === params.phase,
+    periodicHealingEnabled: ({ context }) => context.config.enablePeriodicHealing,
+    historyEnabled: ({ context }) => context.config.recordEventHistory,
+  },
+  delays: {
+    startupResyncDeadline: ({ context }) => context.config.startupResyncDeadline,
+    delayAfterErrorHealing: ({ context }) => context.config.delayAfterErrorHealing,
+    periodicHealingInterval: ({ context }) => context.config.periodicHealingInterval,
+    eventHistoryTrimInterval: ({ context }) => context.config.eventHistoryTrimInterval,
+  },
+}).createMachine({
+  id: 'controller',
+  context: ({ input }) => ({ config: input.config, handlerNames: input.handlerNames, startupResyncDone: false }),
+  entry: 'spawnHandlers',
+  invoke: [
+    { id: 'transaction', systemId: 'transaction', src: 'transaction' },
+    { id: 'eventLoop', systemId: 'eventLoop', src: 'eventLoop' },
+  ],
+  initial: 'running',
+  states: {
+    running: {
+      type: 'parallel',
+      on: {
+        'loop.fatal': {
+          target: 'fatal',
+          actions: [
+            assign({ fatalReason: ({ event }) => event.error.message }),
+            sendTo('eventLoop', ({ event }) => ({ type: 'abort', error: event.error }) satisfies EventLoopCommand),
+          ],
+        },
+        'controller.close': 'stopping',
+      },
+      states: {
+        loop: {
+          initial: 'awaitingStartupResync',
+          on: {
+            'loop.phase': [
+              { guard: { type: 'phaseIs', params: { phase: 'resyncing' } }, target: '.resyncing' },
+              { guard: { type: 'phaseIs', params: { phase: 'updating' } }, target: '.updating' },
+              { guard: { type: 'phaseIs', params: { phase: 'reverting' } }, target: '.reverting' },
+              { guard: { type: 'phaseIs', params: { phase: 'idle' } }, target: '.idle' },
+            ],
+            'loop.startupResyncDone': { actions: assign({ startupResyncDone: true }) },
+          },
+          states: {
+            awaitingStartupResync: {
+              after: {
+                startupResyncDeadline: {
+                  target: '#controller.fatal',
+                  actions: [
+                    assign({ fatalReason: ({ context }) => new StartupResyncDeadlineError(context.config.startupResyncDeadline).message }),
+                    sendTo('eventLoop', ({ context }) => ({
+                      type: 'abort',
+                      error: new FatalError(new StartupResyncDeadlineError(context.config.startupResyncDeadline)),
+                    }) satisfies EventLoopCommand),
+                  ],
+                },
+              },
+            },
+            idle: {},
+            resyncing: {},
+            updating: {},
+            reverting: {},
+          },
+        },
+        healing: {
+          initial: 'clear',
+          states: {
+            clear: {
+              on: { 'loop.needsHealing': { target: 'scheduled', actions: assign({ healingCause: ({ event }) => event.error.message }) } },
+            },
+            // Scheduled once: further failures are repaired by the same healing resync.
+            scheduled: {
+              after: {
+                delayAfterErrorHealing: {
+                  target: 'queued',
+                  actions: 'queueHealingResync',
+                },
+              },
+            },
+            queued: {
+              on: { 'loop.healingStarted': { target: 'clear', actions: assign({ healingCause: undefined }) }, 'healing.retry': 'scheduled' },
+            },
+          },
+        },
+        periodicHealing: {
+          initial: 'off',
+          states: {
+            off: { on: { 'loop.startupResyncDone': { guard: 'periodicHealingEnabled', target: 'waiting' } } },
+            waiting: {
+              after: { periodicHealingInterval: { target: 'waiting', reenter: true, actions: 'queuePeriodicHealing' } },
+            },
+          },
+        },
+        historyTrimming: {
+          initial: 'deciding',
+          states: {
+            deciding: { always: [{ guard: 'historyEnabled', target: 'waiting' }, { target: 'off' }] },
+            waiting: {
+              after: { eventHistoryTrimInterval: { target: 'waiting', reenter: true, actions: 'trimHistory' } },
+            },
+            off: {},
+          },
+        },
+      },
+    },
+    fatal: {
+      on: { 'controller.close': 'stopping' },
+    },
+    /** The Shutdown event is going through the handlers; every timer above is already cancelled. */
+    stopping: {
+      on: { 'controller.stopped': 'stopped' },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
+export type ControllerMachine = typeof controllerMachine;

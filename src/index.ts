@@ -1,0 +1,10 @@
+export * from './api';
+export { createController, InvalidHandlerError } from './controller';
+export type { Controller, ControllerOptions, ControllerHealth, QueueDepths } from './controller';
+export { InMemorySouthbound } from './southbound/memory';
+export type { InjectedFailure } from './southbound/memory';
+export { controllerMachine } from '../machines/controller.machine';
+export type { ControllerMachine, ControllerMachineContext, ControllerMachineInput } from '../machines/controller.machine';
+export type { ControllerStateName } from '../machines/controllerState';
+export { InvalidHistoryQueryError } from '../actors/eventHistory';
+export { cloneMessage, mergeInto, mergedCopy } from './protobuf/merge';
