@@ -1,0 +1,110 @@
+import { DBResync, InvalidHistoryQueryError, KubeStateChange, type Controller } from '../../src';
+import { pod, value } from '../support/messages';
+import { waitFor } from '../support/waitFor';
+import { capturingLogger, memoryFixture, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
+
+describe('event history and logs', () => {
+  let controller: Controller | undefined;
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+  });
+
+  async function withEvents(count: number, clock: () => number): Promise<Controller> {
+    const handler = recordingHandler('h', [], { update: (_ev, txn) => (txn.put('k', value({ n: 1 })), 'put k') });
+    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, now: clock });
+    controller.pushEvent(new DBResync({}));
+    for (let i = 1; i < count; i++) controller.pushEvent(new TestUpdate(`U${i}`));
+    await waitForHistory(controller, count);
+    return controller;
+  }
+
+  test('records carry the fields of the original, with what the southbound recorded', async () => {
+    const c = await withEvents(2, Date.now);
+    const [resync, update] = c.eventHistory();
+    expect(resync).toMatchObject({ seqNum: 0, isFollowUp: false, name: 'Database Resync', description: 'Database Resync - empty dataset' });
+    expect(update).toMatchObject({
+      seqNum: 1,
+      name: 'U1',
+      handlers: [{ handler: 'h', revert: false, change: 'put k' }],
+      txn: { seqNum: 1n, txnType: 'nb', description: 'U1\n * h: put k', values: [{ key: 'k' }] },
+    });
+    expect(update.processingEnd).toBeGreaterThanOrEqual(update.processingStart);
+    expect(update.txnError).toBeUndefined();
+  });
+
+  test('queries by seq-num, time window, seq range, first and last, by that precedence', async () => {
+    let now = 1_000_000;
+    const c = await withEvents(6, () => (now += 1000));
+    const seqs = (q: Parameters<Controller['eventHistory']>[0]) => c.eventHistory(q).map((r) => r.seqNum);
+    expect(seqs({})).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seqs({ seqNum: 3 })).toEqual([3]);
+    expect(seqs({ seqNum: 42 })).toEqual([]);
+    const start3 = c.eventHistory({ seqNum: 3 })[0].processingStart / 1000;
+    expect(seqs({ since: start3 })).toEqual([3, 4, 5]);
+    expect(seqs({ until: start3 - 1 })).toEqual([0, 1, 2]);
+    expect(seqs({ from: 2, to: 4 })).toEqual([2, 3, 4]);
+    expect(seqs({ from: 4 })).toEqual([4, 5]);
+    expect(seqs({ first: 2 })).toEqual([0, 1]);
+    expect(seqs({ last: 2 })).toEqual([4, 5]);
+    expect(seqs({ last: 0 })).toEqual([]);
+    expect(seqs({ seqNum: 1, from: 2, to: 4, first: 1 })).toEqual([1]);
+    expect(seqs({ from: 0, to: 1, last: 1 })).toEqual([0, 1]);
+    expect(() => c.eventHistory({ seqNum: -1 })).toThrow(InvalidHistoryQueryError);
+    expect(() => c.eventHistory({ first: 1.5 })).toThrow('invalid event-history parameter "first": 1.5');
+  });
+
+  test('trimming drops records older than the age limit, except those of the first period of run time', async () => {
+    let now = 0;
+    controller = await startController({
+      handlers: [recordingHandler('h', [])],
+      southbound: memoryFixture().southbound,
+      now: () => now,
+      config: { eventHistoryTrimInterval: 5, eventHistoryAgeLimit: 1000, permanentlyRecordedInitPeriod: 100 },
+    });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    now = 500;
+    controller.pushEvent(new TestUpdate('Old'));
+    await waitForHistory(controller, 2);
+    now = 1200;
+    controller.pushEvent(new TestUpdate('Recent'));
+    await waitForHistory(controller, 3);
+    now = 1600;
+    await waitFor(() => controller?.eventHistory().length === 2, 'trimmed');
+    expect(controller.eventHistory().map((r) => r.name)).toEqual(['Database Resync', 'Recent']);
+  });
+
+  test('recordEventHistory=false keeps nothing', async () => {
+    controller = await startController({ handlers: [], southbound: memoryFixture().southbound, config: { recordEventHistory: false } });
+    const ev = new TestUpdate('X');
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(ev);
+    await ev.wait();
+    expect(controller.eventHistory()).toEqual([]);
+  });
+
+  test('one structured log line per new and per finalized event, with the sequence number', async () => {
+    const { logger, lines } = capturingLogger();
+    const handlers = [
+      recordingHandler('a', [], { update: () => { throw new Error('a failed'); } }),
+      recordingHandler('b', []),
+    ];
+    controller = await startController({ handlers, southbound: memoryFixture().southbound, logger, config: { delayAfterErrorHealing: 60000 } });
+    controller.pushEvent(new DBResync({ kubeState: new Map([['pod', new Map([['k', pod('web', 'prod')]])]]) }));
+    controller.pushEvent(new KubeStateChange({ key: 'k', resource: 'pod', prevValue: pod('web', 'prod') }));
+    await waitForHistory(controller, 2);
+    const events = lines.filter((l) => l.msg === 'new event' || l.msg === 'finalized event');
+    expect(events.map((l) => [l.msg, l.seqNum])).toEqual([
+      ['new event', 0],
+      ['finalized event', 0],
+      ['new event', 1],
+      ['finalized event', 1],
+    ]);
+    expect(events[0]).toMatchObject({ event: 'Database Resync', method: 'FullResync', handlers: ['a', 'b'] });
+    expect(events[0].description).toBe('Database Resync\n * 1 x pod: [prod/web]');
+    expect(events[2]).toMatchObject({ handlers: ['b', 'a'] });
+    expect(events[3]).toMatchObject({ level: 50, handledBy: ['b', 'a'], errors: { a: 'a failed' } });
+    expect(typeof events[3].durationMs).toBe('number');
+  });
+});

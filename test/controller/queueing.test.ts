@@ -1,0 +1,259 @@
+import pino from 'pino';
+import {
+  BlockingEventInLoopError,
+  ControllerClosedError,
+  createController,
+  DBResync,
+  EventLoopAbortingError,
+  EventMethodType,
+  EventQueueFullError,
+  FatalError,
+  InvalidEventError,
+  KubeStateChange,
+  Shutdown,
+  StartupResyncDeadlineError,
+  UpdateDirectionType,
+  UpdateTransactionType,
+  type Controller,
+  type Event,
+} from '../../src';
+import { pod } from '../support/messages';
+import { gate, waitFor } from '../support/waitFor';
+import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
+
+describe('queueing', () => {
+  let controller: Controller | undefined;
+  const calls: string[] = [];
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+    calls.length = 0;
+  });
+
+  test('events pushed before the first DBResync wait for it, in order, and do not count against the bound', async () => {
+    controller = await startController({ handlers: [recordingHandler('h', calls)], southbound: memoryFixture().southbound, config: { eventQueueSize: 2 } });
+    const early = ['E1', 'E2', 'E3', 'E4'].map((n) => new TestUpdate(n));
+    for (const ev of early) controller.pushEvent(ev);
+    expect(controller.queueDepths()).toEqual({ main: 0, followUp: 0, delayed: 4 });
+    expect(controller.eventHistory()).toEqual([]);
+    controller.pushEvent(new DBResync({}));
+    await early[3].wait();
+    expect(names(controller)).toEqual(['Database Resync', 'E1', 'E2', 'E3', 'E4']);
+  });
+
+  test('follow-ups pushed while the DBResync is processed go before the delayed events', async () => {
+    const c: { current?: Controller } = {};
+    const handler = recordingHandler('h', calls, {
+      resync: () => c.current?.pushEvent(new TestUpdate('FollowUp')),
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound });
+    const delayed = new TestUpdate('Delayed');
+    controller.pushEvent(delayed);
+    controller.pushEvent(new DBResync({}));
+    await delayed.wait();
+    expect(names(controller)).toEqual(['Database Resync', 'FollowUp', 'Delayed']);
+    const followUp = controller.eventHistory()[1];
+    expect(followUp).toMatchObject({ isFollowUp: true, followUpTo: 0 });
+  });
+
+  test('a follow-up is processed before events already in the main queue', async () => {
+    const hold = gate();
+    const c: { current?: Controller } = {};
+    const handler = recordingHandler('h', calls, {
+      update: async (ev) => {
+        if (ev.getName() === 'First') {
+          await hold.promise;
+          c.current?.pushEvent(new TestUpdate('FollowUp of First'));
+        }
+      },
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('First'));
+    const second = new TestUpdate('Second');
+    controller.pushEvent(second);
+    await waitFor(() => calls.includes('h.update(First)'), 'First in progress');
+    hold.open();
+    await second.wait();
+    expect(names(controller)).toEqual(['Database Resync', 'First', 'FollowUp of First', 'Second']);
+  });
+
+  test('a timer a handler leaves behind pushes to the main queue, not as a follow-up', async () => {
+    const c: { current?: Controller } = {};
+    let late: TestUpdate | undefined;
+    const handler = recordingHandler('h', calls, {
+      update: (ev) => {
+        if (ev.getName() === 'Starter') {
+          setTimeout(() => c.current?.pushEvent((late = new TestUpdate('Late'))), 1);
+        }
+      },
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('Starter'));
+    await waitFor(() => late !== undefined, 'late push');
+    await (late as TestUpdate).wait();
+    expect(controller.eventHistory({ last: 1 })[0]).toMatchObject({ name: 'Late', isFollowUp: false });
+  });
+
+  test('a full main queue rejects at once with EventQueueFullError, and nothing queued is lost', async () => {
+    const hold = gate();
+    const handler = recordingHandler('h', calls, { update: () => hold.promise });
+    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, config: { eventQueueSize: 2 } });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    const blocker = new TestUpdate('Blocker');
+    controller.pushEvent(blocker);
+    await waitFor(() => calls.includes('h.update(Blocker)'), 'blocker running');
+    const queued = [new TestUpdate('Q1'), new TestUpdate('Q2')];
+    for (const ev of queued) controller.pushEvent(ev);
+    expect(() => controller?.pushEvent(new TestUpdate('Overflow'))).toThrow(EventQueueFullError);
+    hold.open();
+    await queued[1].wait();
+    expect(names(controller)).toEqual(['Database Resync', 'Blocker', 'Q1', 'Q2']);
+  });
+
+  test('a full follow-up queue rejects the push inside the handler, which sees the error', async () => {
+    const c: { current?: Controller } = {};
+    const errors: unknown[] = [];
+    const handler = recordingHandler('h', calls, {
+      update: (ev) => {
+        if (ev.getName() !== 'Burst') return;
+        for (let i = 0; i < 3; i++) {
+          try {
+            c.current?.pushEvent(new TestUpdate(`F${i}`));
+          } catch (error) {
+            errors.push(error);
+          }
+        }
+      },
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound, config: { eventQueueSize: 2 } });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('Burst'));
+    await waitForHistory(controller, 4);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(EventQueueFullError);
+    expect((errors[0] as EventQueueFullError).queue).toBe('follow-up');
+  });
+
+  test('a blocking event pushed from inside the loop is refused with a clear error, and the loop goes on', async () => {
+    const c: { current?: Controller } = {};
+    let refusal: unknown;
+    const handler = recordingHandler('h', calls, {
+      update: (ev) => {
+        if (ev.getName() !== 'Pusher') return;
+        try {
+          c.current?.pushEvent(new TestUpdate('Blocking', UpdateTransactionType.BestEffort, UpdateDirectionType.Forward, true));
+        } catch (error) {
+          refusal = error;
+        }
+      },
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    const pusher = new TestUpdate('Pusher');
+    controller.pushEvent(pusher);
+    await pusher.wait();
+    expect(refusal).toBeInstanceOf(BlockingEventInLoopError);
+    expect((refusal as Error).message).toMatch(/"Blocking" pushed from inside the event loop \(while processing event #1\)/);
+    const after = new TestUpdate('After');
+    controller.pushEvent(after);
+    await after.wait();
+  });
+
+  test('no DBResync within the startup deadline: fatal, delayed events rejected with "event loop is aborting"', async () => {
+    controller = await startController({ handlers: [], southbound: memoryFixture().southbound, config: { startupResyncDeadline: 20 } });
+    const delayed = new TestUpdate('Delayed');
+    controller.pushEvent(delayed);
+    const error = await delayed.wait().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventLoopAbortingError);
+    expect((error as Error).message).toBe('event loop is aborting: startup resync was not received within 20 ms');
+    expect(controller.health()).toEqual({
+      state: 'fatal',
+      ready: false,
+      live: false,
+      error: new StartupResyncDeadlineError(20).message,
+    });
+    const later = new DBResync({});
+    controller.pushEvent(later);
+    const later2 = new TestUpdate('Later');
+    controller.pushEvent(later2);
+    await expect(later2.wait()).rejects.toBeInstanceOf(FatalError);
+  });
+
+  test('close() before the first DBResync does not wait for it; delayed events end with ControllerClosedError', async () => {
+    controller = await startController({ handlers: [recordingHandler('h', calls)], southbound: memoryFixture().southbound });
+    const delayed = new TestUpdate('Delayed');
+    controller.pushEvent(delayed);
+    await controller.close();
+    await expect(delayed.wait()).rejects.toBeInstanceOf(ControllerClosedError);
+    expect(calls).toEqual(['h.update(Shutdown)']);
+    expect(names(controller)).toEqual(['Shutdown']);
+    expect(controller.health().state).toBe('stopped');
+  });
+
+  test('close() processes queued events, then a Shutdown through the handlers; later pushes are refused', async () => {
+    controller = await startController({ handlers: [recordingHandler('a', calls), recordingHandler('b', calls)], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('Queued'));
+    await controller.close();
+    expect(names(controller)).toEqual(['Database Resync', 'Queued', 'Shutdown']);
+    expect(calls.slice(-2)).toEqual(['a.update(Shutdown)', 'b.update(Shutdown)']);
+    expect(() => controller?.pushEvent(new TestUpdate('TooLate'))).toThrow(ControllerClosedError);
+    expect(controller.health()).toMatchObject({ state: 'stopped', ready: false });
+  });
+
+  test('close() leaves no timer behind, even with periodic healing and a scheduled healing resync', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    controller = await startController({
+      handlers: [recordingHandler('h', calls, { update: () => { throw new Error('needs healing'); } })],
+      southbound: memoryFixture().southbound,
+      config: { enablePeriodicHealing: true, periodicHealingInterval: 60000, delayAfterErrorHealing: 60000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('Fails'));
+    await waitFor(() => controller?.actor.getSnapshot().matches({ running: { healing: 'scheduled', periodicHealing: 'waiting' } }) === true, 'timers armed');
+    expect(timers()).toBeGreaterThan(before);
+    await controller.close();
+    expect(timers()).toBe(before);
+  });
+
+  test('bad input gets a clear error and the loop goes on', async () => {
+    controller = await startController({ handlers: [recordingHandler('h', calls)], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    expect(() => controller?.pushEvent({ getName: () => 'half an event' } as unknown as Event)).toThrow(InvalidEventError);
+    let finished: Error | null | undefined;
+    const notAnUpdate: Event = {
+      getName: () => 'Not An Update',
+      toString: () => 'Not An Update',
+      method: () => EventMethodType.Update,
+      isBlocking: () => false,
+      done: (err) => {
+        finished = err;
+      },
+    };
+    controller.pushEvent(notAnUpdate);
+    const after = new TestUpdate('After');
+    controller.pushEvent(after);
+    await after.wait();
+    expect(finished).toBeInstanceOf(InvalidEventError);
+    expect(controller.eventHistory().find((r) => r.name === 'Not An Update')?.handlers).toEqual([]);
+    expect(calls).toEqual(['h.resync(Database Resync)', 'h.update(After)']);
+  });
+
+  test('pushEvent before start() queues; events of a never-started controller end with ControllerClosedError on close', async () => {
+    const c = createController({ handlers: [], southbound: memoryFixture().southbound, logger: pino({ level: 'silent' }) });
+    const ev = new TestUpdate('Never');
+    c.pushEvent(new KubeStateChange({ key: 'k', resource: 'pod', newValue: pod('p') }));
+    c.pushEvent(ev);
+    await c.close();
+    await expect(ev.wait()).rejects.toBeInstanceOf(ControllerClosedError);
+    await expect(c.start()).rejects.toThrow('controller is closed');
+  });
+
+  test('Shutdown is blocking and waits', async () => {
+    expect(new Shutdown().isBlocking()).toBe(true);
+  });
+});
