@@ -70,7 +70,7 @@ function identify(event: Event): { name: string; description: string; method?: E
   }
   try {
     const method = event.method();
-    if (Object.values(EventMethodType).includes(method)) return { name, description, method };
+    if (typeof EventMethodType[method] === 'string') return { name, description, method };
   } catch {
     // no method: invalid
   }
