@@ -74,15 +74,17 @@ export function handlerActorLogic(lookup: (name: string) => EventHandler) {
 /**
  * Sends a call to an actor and returns its outcome: a plain value when the actor answered during the
  * send (synchronous handlers), else a promise. This keeps synchronous handlers off the microtask queue.
+ * The call object itself becomes the request: copying it with a spread costs ten times the send.
  */
 export function ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
   let outcome: CallOutcome | undefined;
   let resolve: ((o: CallOutcome) => void) | undefined;
-  const reply = (o: CallOutcome): void => {
+  const request = call as Request<C>;
+  request.reply = (o: CallOutcome): void => {
     if (resolve) resolve(o);
     else outcome = o;
   };
-  actor.send({ ...call, reply });
+  actor.send(request);
   if (outcome) return outcome as CallOutcome<T>;
   return new Promise<CallOutcome<T>>((r) => {
     resolve = r as (o: CallOutcome) => void;

@@ -138,8 +138,8 @@ export function createController(options: ControllerOptions): Controller {
             logger,
             externalSources,
             handlerNames,
-            handlerActor: (name) => actorRef(`handler:${name}`),
-            transactionActor: () => actorRef('transaction'),
+            handlerActor: (name) => handlerRef(name),
+            transactionActor: () => (transactionRef ??= actorRef('transaction')),
             notify,
             now,
             loopFrame,
@@ -175,14 +175,18 @@ export function createController(options: ControllerOptions): Controller {
     input: { config, handlerNames },
     ...(options.inspect && { inspect: options.inspect }),
   });
-  const refs = new Map<string, ReturnType<typeof actor.system.get>>();
-  function actorRef(systemId: string) {
-    let ref = refs.get(systemId);
-    if (!ref) {
-      ref = actor.system.get(systemId);
-      if (!ref) throw new ControllerError(`actor "${systemId}" is not running`);
-      refs.set(systemId, ref);
-    }
+  type Ref = NonNullable<ReturnType<typeof actor.system.get>>;
+  function actorRef(systemId: string): Ref {
+    const ref = actor.system.get(systemId);
+    if (!ref) throw new ControllerError(`actor "${systemId}" is not running`);
+    return ref;
+  }
+  // Looked up once: the processor asks for a handler's actor on every call.
+  const handlerRefs = new Map<string, Ref>();
+  let transactionRef: Ref | undefined;
+  function handlerRef(name: string): Ref {
+    let ref = handlerRefs.get(name);
+    if (!ref) handlerRefs.set(name, (ref = actorRef(`handler:${name}`)));
     return ref;
   }
 

@@ -31,13 +31,18 @@ function matcher(keys: InjectedFailure['keys']): (key: string) => boolean {
 export class InMemorySouthbound implements Southbound {
   /** The applied state: key -> value. */
   readonly applied = new Map<string, ProtoMessage>();
-  /** Every commit, successful or not, in order. */
-  readonly transactions: RecordedTransaction[] = [];
+  /** The latest commits (at least `maxRecordedTransactions`; older ones are dropped in batches), oldest first. */
+  transactions: RecordedTransaction[] = [];
+  private readonly maxRecordedTransactions: number;
   private nextSeqNum = 0n;
   private failures: ActiveFailure[] = [];
   private unreachable = 0;
   private unreachableError = '';
   private readonly resetListeners = new Set<(reason: string) => void>();
+
+  constructor(options: { maxRecordedTransactions?: number } = {}) {
+    this.maxRecordedTransactions = options.maxRecordedTransactions ?? 10_000;
+  }
 
   /** Makes keys fail; returns a function that removes the failure. */
   injectFailure(failure: InjectedFailure): () => void {
@@ -148,6 +153,8 @@ export class InMemorySouthbound implements Southbound {
       executed,
     };
     this.transactions.push(recorded);
+    // Bounded, so that a long-running embedding does not grow without limit.
+    if (this.transactions.length > this.maxRecordedTransactions * 2) this.transactions = this.transactions.slice(-this.maxRecordedTransactions);
     if (keyErrors.length > 0) throw new TransactionError({ keyErrors, seqNum, recorded });
     return { seqNum, recorded };
   }
