@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import type { Subject } from 'rxjs';
 import type { AnyActorRef } from 'xstate';
 import type { ControllerConfig } from '../src/api/config';
 import { EventMethodType, HealingResyncType, UpdateDirectionType, UpdateTransactionType, isResync } from '../src/api/enums';
@@ -10,7 +11,7 @@ import { HealingResync } from '../src/api/events/healingResync';
 import { Shutdown } from '../src/api/events/shutdown';
 import { VerificationResync } from '../src/api/events/verificationResync';
 import { AbortEventError, FatalError, HealingFailedError, InvalidEventError, toError } from '../src/api/errors';
-import type { EventRecord, HandlerRecord } from '../src/api/history';
+import type { EventRecord, HandlerRecord, ProcessedEvent } from '../src/api/history';
 import type { ResyncType } from '../src/api/southbound';
 import type { LoopNotification, LoopPhase } from '../machines/controller.events';
 import { applyBookkeeping } from './bookkeeping';
@@ -44,6 +45,8 @@ export interface EventProcessorDeps {
   handlerActor(name: string): AnyActorRef;
   transactionActor(): AnyActorRef;
   notify(notification: LoopNotification): void;
+  /** Observers of finished events (metrics); timings are measured only while someone listens. */
+  processed: Subject<ProcessedEvent>;
   now(): number;
   loopFrame: AsyncLocalStorage<LoopFrame>;
 }
@@ -107,6 +110,9 @@ export class EventProcessor {
   private async processInFrame({ event, followUpTo }: QueuedEvent): Promise<void> {
     const { deps } = this;
     const { name, description, method } = identify(event);
+    const timed = deps.processed.observed;
+    const handlerDurationsMs: number[] = [];
+    let commitDurationMs: number | undefined;
     let eventError: Error | undefined;
     let fatal: Error | undefined;
     let needsHealing = false;
@@ -178,6 +184,7 @@ export class EventProcessor {
     for (const handler of selected) {
       called++;
       let outcome: CallOutcome;
+      const callStart = timed ? performance.now() : 0;
       if (handler.error) {
         outcome = { ok: false, error: handler.error };
       } else {
@@ -187,6 +194,7 @@ export class EventProcessor {
         const pending = ask(deps.handlerActor(handler.name), call);
         outcome = pending instanceof Promise ? await pending : pending;
       }
+      if (timed) handlerDurationsMs.push(performance.now() - callStart);
       const call: HandlerRecord = { handler: handler.name, revert: false };
       if (outcome.ok) {
         if (updateEvent && typeof outcome.value === 'string' && outcome.value !== '') {
@@ -238,8 +246,10 @@ export class EventProcessor {
         startup: method === EventMethodType.FullResync && deps.state.resyncCount === 1,
         revertOnFailure,
       };
+      const commitStart = timed ? performance.now() : 0;
       const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), commitCall);
       const settled = pending instanceof Promise ? await pending : pending;
+      if (timed && (!settled.ok || settled.value.committed)) commitDurationMs = performance.now() - commitStart;
       const outcome: CommitOutcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false };
       if (outcome.result?.recorded) record.txn = outcome.result.recorded;
       if (outcome.error) {
@@ -258,8 +268,10 @@ export class EventProcessor {
       this.setPhase('reverting');
       const toRevert = commitFailed ? selected.slice(0, called) : selected.slice(0, Math.max(failedHandler, 0));
       for (const handler of [...toRevert].reverse()) {
+        const callStart = timed ? performance.now() : 0;
         const pending = ask(deps.handlerActor(handler.name), { type: 'revert', event } satisfies HandlerCall);
         const outcome = pending instanceof Promise ? await pending : pending;
+        if (timed) handlerDurationsMs.push(performance.now() - callStart);
         const call: HandlerRecord = { handler: handler.name, revert: true };
         record.handlers.push(call);
         if (outcome.ok) continue;
@@ -283,6 +295,7 @@ export class EventProcessor {
     deps.log.finalized(record, eventError);
     deps.history.append(record);
     finish(event, eventError);
+    if (timed) deps.processed.next({ record, error: eventError, handlerDurationsMs, commitDurationMs });
 
     if (event instanceof Shutdown) {
       deps.queue.close();

@@ -25,8 +25,15 @@ type Mode =
 export class EventQueue {
   private readonly main = new Fifo<Event>();
   private readonly followUps = new Fifo<QueuedEvent>();
-  /** Held back until the first DBResync, no longer counted against the bound (semantics: queueing). */
-  private readonly delayed = new Fifo<Event>();
+  /**
+   * Everything pushed before the first DBResync is processed, in push order and not counted
+   * against the bound (semantics: queueing). The first DBResync among them goes first; the others
+   * are replayed right after it, in the order they were pushed, DBResyncs included: an older
+   * snapshot must never overtake a newer change.
+   */
+  private held: Event[] = [];
+  /** What was held, once the first DBResync is processed: served before the main queue. */
+  private readonly replay = new Fifo<Event>();
   private gateOpen = false;
   private mode: Mode = { kind: 'accepting' };
   private readonly readySubject = new Subject<void>();
@@ -43,7 +50,7 @@ export class EventQueue {
   }
 
   get delayedCount(): number {
-    return this.delayed.size;
+    return this.held.length + this.replay.size;
   }
 
   /** Queues an event pushed from outside the loop. Throws when it cannot be queued. */
@@ -53,8 +60,9 @@ export class EventQueue {
     if (this.mode.kind !== 'accepting' && !(isShutdown && this.mode.kind === 'closing')) {
       throw new ControllerClosedError(event.getName());
     }
-    if (!this.gateOpen && !(event instanceof DBResync) && !isShutdown) {
-      this.delayed.push(event);
+    if (!this.gateOpen && !isShutdown) {
+      this.held.push(event);
+      if (event instanceof DBResync) this.readySubject.next();
       return;
     }
     if (this.main.size >= this.capacity) throw new EventQueueFullError('main', this.capacity, event.getName());
@@ -91,7 +99,12 @@ export class EventQueue {
   next(): QueuedEvent | undefined {
     const followUp = this.followUps.shift();
     if (followUp) return followUp;
-    if (this.gateOpen && this.delayed.size > 0) return { event: this.delayed.shift() as Event };
+    const replayed = this.replay.shift();
+    if (replayed) return { event: replayed };
+    if (!this.gateOpen) {
+      const first = this.held.findIndex((event) => event instanceof DBResync);
+      if (first >= 0) return { event: this.held.splice(first, 1)[0] };
+    }
     const event = this.main.shift();
     return event ? { event } : undefined;
   }
@@ -100,7 +113,9 @@ export class EventQueue {
   openGate(): void {
     if (this.gateOpen) return;
     this.gateOpen = true;
-    if (this.delayed.size > 0) this.readySubject.next();
+    for (const event of this.held) this.replay.push(event);
+    this.held = [];
+    if (this.replay.size > 0) this.readySubject.next();
   }
 
   /** close() was called: only the Shutdown event is still taken from outside the loop. */
@@ -131,7 +146,7 @@ export class EventQueue {
    * wake-up: a burst of pushes costs one.
    */
   private signalIfFirst(): void {
-    const waiting = this.main.size + this.followUps.size + (this.gateOpen ? this.delayed.size : 0);
+    const waiting = this.main.size + this.followUps.size + this.replay.size;
     if (waiting === 1) this.readySubject.next();
   }
 
@@ -148,7 +163,8 @@ export class EventQueue {
   private finishAll(queuedError: Error, delayedError: Error): void {
     for (const { event } of this.followUps.drain()) finish(event, queuedError);
     for (const event of this.main.drain()) finish(event, queuedError);
-    for (const event of this.delayed.drain()) finish(event, delayedError);
+    for (const event of [...this.replay.drain(), ...this.held]) finish(event, delayedError);
+    this.held = [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
+import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { resolveControllerConfig, type ControllerConfig } from './api/config';
 import { HealingResyncType } from './api/enums';
@@ -9,7 +10,7 @@ import { Shutdown } from './api/events/shutdown';
 import { BlockingEventInLoopError, ControllerError, InvalidEventError } from './api/errors';
 import type { ExternalConfigSource } from './api/externalConfig';
 import type { EventHandler } from './api/handler';
-import type { EventHistoryQuery, EventRecord } from './api/history';
+import type { EventHistoryQuery, EventRecord, ProcessedEvent } from './api/history';
 import type { Southbound } from './api/southbound';
 import type { ConfigRetriever } from './api/transaction';
 import type { ProtoMessage } from './api/types';
@@ -66,6 +67,11 @@ export interface Controller extends EventLoop, ConfigRetriever {
   eventHistory(query?: EventHistoryQuery): EventRecord[];
   health(): ControllerHealth;
   queueDepths(): QueueDepths;
+  /**
+   * Every finished event with its timings (for metrics); completes on close. Timings are taken
+   * only while someone subscribes, so an unobserved controller pays nothing for it.
+   */
+  readonly processed$: Observable<ProcessedEvent>;
   readonly config: Readonly<ControllerConfig>;
   /** The running controller machine. */
   readonly actor: Actor<ControllerMachine>;
@@ -122,6 +128,7 @@ export function createController(options: ControllerOptions): Controller {
   });
   const loopFrame = new AsyncLocalStorage<LoopFrame>();
   const eventLog = new EventLog(logger);
+  const processed = new Subject<ProcessedEvent>();
 
   const machine = controllerMachine.provide({
     actors: {
@@ -141,6 +148,7 @@ export function createController(options: ControllerOptions): Controller {
             handlerActor: (name) => handlerRef(name),
             transactionActor: () => (transactionRef ??= actorRef('transaction')),
             notify,
+            processed,
             now,
             loopFrame,
           }),
@@ -197,6 +205,7 @@ export function createController(options: ControllerOptions): Controller {
   const controller: Controller = {
     config,
     actor,
+    processed$: processed.asObservable(),
 
     async start() {
       if (closing) throw new ControllerError('controller is closed; create a new one');
@@ -238,6 +247,7 @@ export function createController(options: ControllerOptions): Controller {
         queue.beginClosing();
         if (!started) {
           queue.close();
+          processed.complete();
           return;
         }
         actor.send({ type: 'controller.close' });
@@ -250,6 +260,7 @@ export function createController(options: ControllerOptions): Controller {
         }
         actor.send({ type: 'controller.stopped' });
         actor.stop();
+        processed.complete();
       })();
       return closing;
     },

@@ -27,6 +27,17 @@ export interface EventRecord {
   txn?: RecordedTransaction;
 }
 
+/** A finished event as observers see it (`controller.processed$`), with timings for metrics. */
+export interface ProcessedEvent {
+  record: EventRecord;
+  /** The error the event was finished with. */
+  error?: Error;
+  /** Milliseconds of each handler call, in the order of `record.handlers`. */
+  handlerDurationsMs: number[];
+  /** Milliseconds of the commit, when there was one. */
+  commitDurationMs?: number;
+}
+
 /**
  * Selects history records; the parameters of `GET /controller/event-history`, applied by
  * precedence: `seqNum`, then `since`/`until` (Unix seconds), then `from` & `to` (sequence

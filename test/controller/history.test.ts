@@ -108,3 +108,37 @@ describe('event history and logs', () => {
     expect(typeof events[3].durationMs).toBe('number');
   });
 });
+
+describe('processed$', () => {
+  test('every finished event reaches observers with its error and timings, and the stream completes on close', async () => {
+    const handlers = [
+      recordingHandler('a', [], { update: (ev, txn) => (ev.getName() === 'U' ? txn.put('k', value({ n: 1 })) : undefined) }),
+      recordingHandler('b', [], {
+        update: (ev) => {
+          if (ev.getName() === 'U') throw new Error('b failed');
+        },
+      }),
+    ];
+    const controller = await startController({ handlers, southbound: memoryFixture().southbound, config: { delayAfterErrorHealing: 60000 } });
+    const seen: { name: string; error?: string; handlers: number; commit: boolean }[] = [];
+    let completed = false;
+    controller.processed$.subscribe({
+      next: (p) => {
+        expect(p.handlerDurationsMs.every((ms) => ms >= 0)).toBe(true);
+        seen.push({ name: p.record.name, error: p.error?.message, handlers: p.handlerDurationsMs.length, commit: p.commitDurationMs !== undefined });
+      },
+      complete: () => (completed = true),
+    });
+    controller.pushEvent(new DBResync({}));
+    const ev = new TestUpdate('U');
+    controller.pushEvent(ev);
+    await ev.wait().catch(() => undefined);
+    await controller.close();
+    expect(seen).toEqual([
+      { name: 'Database Resync', error: undefined, handlers: 2, commit: true },
+      { name: 'U', error: 'b failed', handlers: 2, commit: true },
+      { name: 'Shutdown', error: undefined, handlers: 2, commit: false },
+    ]);
+    expect(completed).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import pino from 'pino';
 import {
   BlockingEventInLoopError,
@@ -205,19 +206,34 @@ describe('queueing', () => {
   });
 
   test('close() leaves no timer behind, even with periodic healing and a scheduled healing resync', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    controller = await startController({
-      handlers: [recordingHandler('h', calls, { update: () => { throw new Error('needs healing'); } })],
-      southbound: memoryFixture().southbound,
-      config: { enablePeriodicHealing: true, periodicHealingInterval: 60000, delayAfterErrorHealing: 60000 },
-    });
-    controller.pushEvent(new DBResync({}));
-    controller.pushEvent(new TestUpdate('Fails'));
-    await waitFor(() => controller?.actor.getSnapshot().matches({ running: { healing: 'scheduled', periodicHealing: 'waiting' } }) === true, 'timers armed');
-    expect(timers()).toBeGreaterThan(before);
-    await controller.close();
-    expect(timers()).toBe(before);
+    // Every Timeout created while the controller lives must be gone once close() resolves.
+    const live = new Set<number>();
+    let tracking = true;
+    const hook = createHook({
+      init: (id, type) => {
+        if (tracking && type === 'Timeout') live.add(id);
+      },
+      destroy: (id) => live.delete(id),
+    }).enable();
+    try {
+      controller = await startController({
+        handlers: [recordingHandler('h', calls, { update: () => { throw new Error('needs healing'); } })],
+        southbound: memoryFixture().southbound,
+        config: { enablePeriodicHealing: true, periodicHealingInterval: 60000, delayAfterErrorHealing: 60000 },
+      });
+      controller.pushEvent(new DBResync({}));
+      const failing = new TestUpdate('Fails');
+      controller.pushEvent(failing);
+      await failing.wait().catch(() => undefined);
+      expect(controller.actor.getSnapshot().matches({ running: { healing: 'scheduled', periodicHealing: 'waiting' } })).toBe(true);
+      expect(live.size).toBeGreaterThanOrEqual(3);
+      await controller.close();
+      tracking = false;
+      // Node reports destroyed timers asynchronously, in batches.
+      await waitFor(() => live.size === 0, `no timer left (${live.size} live)`);
+    } finally {
+      hook.disable();
+    }
   });
 
   test('bad input gets a clear error and the loop goes on', async () => {
