@@ -18,6 +18,7 @@ import {
   type UpdateOperations,
 } from '../../src';
 import { Completion } from '../../src/api/events/completion';
+import { grpcFixture } from '../southbound/grpcFixture';
 import { json } from './messages';
 import { waitFor } from './waitFor';
 
@@ -47,8 +48,11 @@ export function memoryFixture(): SouthboundFixture & { memory: InMemorySouthboun
   };
 }
 
-/** Every southbound the controller scenarios run against. */
-export const SOUTHBOUND_FIXTURES: [string, () => Promise<SouthboundFixture>][] = [['in-memory', async () => memoryFixture()]];
+/** Every southbound the controller scenarios run against: in memory, and the reference agent over gRPC. */
+export const SOUTHBOUND_FIXTURES: [string, () => Promise<SouthboundFixture>][] = [
+  ['in-memory', async () => memoryFixture()],
+  ['grpc', () => grpcFixture()],
+];
 
 /** Collects log lines so a test can look for a fact the controller logged. */
 export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {

@@ -1,0 +1,88 @@
+import type { KeyOperation } from '../../api/errors';
+import type { ValueState } from '../../api/southbound';
+import type { DependencyRules } from './dependencyRules';
+import type { StoredValue, ValueStatus } from './types';
+
+/** What the scheduler knows about one key. */
+export interface KeyRecord {
+  readonly key: string;
+  /** The northbound's desired value; undefined while being deleted (or only discovered). */
+  desired?: StoredValue;
+  /** The scheduler's view of what the dataplane holds for the key. */
+  applied?: StoredValue;
+  state: ValueState;
+  error?: string;
+  lastOperation?: KeyOperation;
+  /** The transaction that last changed the status. */
+  seqNum: bigint;
+  /** The sequence number of the failed transaction whose retry owns this key (if RETRYING). */
+  retryToken?: bigint;
+  readonly dependencies: readonly string[];
+}
+
+/**
+ * The scheduler's per-key records and the reverse dependency index (key -> keys depending on
+ * it), kept in step: a record is indexed from its creation to its removal.
+ */
+export class KeyStore {
+  private readonly records = new Map<string, KeyRecord>();
+  private readonly dependents = new Map<string, Set<string>>();
+
+  constructor(private readonly rules: DependencyRules) {}
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(key: string): KeyRecord | undefined {
+    return this.records.get(key);
+  }
+
+  getOrCreate(key: string, seqNum: bigint): KeyRecord {
+    let record = this.records.get(key);
+    if (record) return record;
+    record = { key, state: 'NONEXISTENT', seqNum, dependencies: this.rules.dependenciesOf(key) };
+    this.records.set(key, record);
+    for (const dep of record.dependencies) {
+      let set = this.dependents.get(dep);
+      if (!set) this.dependents.set(dep, (set = new Set()));
+      set.add(key);
+    }
+    return record;
+  }
+
+  delete(key: string): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    this.records.delete(key);
+    for (const dep of record.dependencies) {
+      const set = this.dependents.get(dep);
+      set?.delete(key);
+      if (set?.size === 0) this.dependents.delete(dep);
+    }
+  }
+
+  /** Keys whose values depend on `key` (a copy: callers change the store while iterating). */
+  dependentsOf(key: string): string[] {
+    const set = this.dependents.get(key);
+    return set ? [...set] : [];
+  }
+
+  keys(): IterableIterator<string> {
+    return this.records.keys();
+  }
+
+  values(): IterableIterator<KeyRecord> {
+    return this.records.values();
+  }
+}
+
+export function statusOf(record: KeyRecord): ValueStatus {
+  return {
+    key: record.key,
+    state: record.state,
+    error: record.error,
+    lastOperation: record.lastOperation,
+    seqNum: record.seqNum,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The protocol's messages as @grpc/proto-loader hands them over (camelCase fields, enums as
+ * names, 64-bit integers as decimal strings, defaults filled in). Hand-written to match
+ * src/southbound/proto/southbound.proto; keep both in step.
+ */
+
+export type WireResyncType = 'NOT_RESYNC' | 'FULL' | 'UPSTREAM' | 'DOWNSTREAM';
+export type WireOperation = 'UNDEFINED_OPERATION' | 'CREATE' | 'UPDATE' | 'DELETE';
+export type WireTxnType = 'NB_TRANSACTION' | 'RETRY_FAILED_OPS';
+export type WireValueState =
+  | 'NONEXISTENT'
+  | 'MISSING'
+  | 'UNIMPLEMENTED'
+  | 'REMOVED'
+  | 'CONFIGURED'
+  | 'OBTAINED'
+  | 'DISCOVERED'
+  | 'PENDING'
+  | 'INVALID'
+  | 'FAILED'
+  | 'RETRYING';
+
+/** google.protobuf.Any: well-known types keep their snake_case field names in protobufjs. */
+export interface WireAny {
+  type_url: string;
+  value: Uint8Array;
+}
+
+export interface WireKeyValue {
+  key: string;
+  /** null (or absent on the way out) = delete. */
+  value?: WireAny | null;
+}
+
+export interface WireRetryOptions {
+  periodMs: number;
+  maxAttempts: number;
+  expBackoff: boolean;
+}
+
+export interface WireTxnOptions {
+  resyncType: WireResyncType;
+  verbose: boolean;
+  retry?: WireRetryOptions | null;
+  revertOnFailure: boolean;
+  description: string;
+}
+
+export interface WireCommitHeader {
+  options?: WireTxnOptions | null;
+  valueCount: string | number;
+}
+
+export interface WireCommitRequest {
+  header?: WireCommitHeader | null;
+  batch?: { values: WireKeyValue[] } | null;
+  end?: Record<string, never> | null;
+  part?: 'header' | 'batch' | 'end';
+}
+
+export interface WireKeyError {
+  key: string;
+  operation: WireOperation;
+  error: string;
+}
+
+export interface WireCommitResponse {
+  instanceId: string;
+  seqNum?: string;
+  initError: string;
+  keyErrors: WireKeyError[];
+}
+
+export interface WireRecordedOperation {
+  key: string;
+  operation: WireOperation;
+  prevValue?: WireAny | null;
+  newValue?: WireAny | null;
+  prevState: WireValueState;
+  newState: WireValueState;
+  error: string;
+  isRevert: boolean;
+  isRetry: boolean;
+}
+
+export interface WireRecordedTxnHeader {
+  seqNum: string;
+  txnType: WireTxnType;
+  resyncType: WireResyncType;
+  description: string;
+  startUnixMs: string;
+  stopUnixMs: string;
+}
+
+export interface WireRecordedTxnPart {
+  instanceId: string;
+  header?: WireRecordedTxnHeader | null;
+  values: WireKeyValue[];
+  executed: WireRecordedOperation[];
+}
+
+export interface WireKeyState {
+  key: string;
+  desiredValue?: WireAny | null;
+  appliedValue?: WireAny | null;
+  state: WireValueState;
+  error: string;
+  lastOperation: WireOperation;
+  dependencies: string[];
+}
+
+export interface WireDumpStateResponse {
+  instanceId: string;
+  states: WireKeyState[];
+}
+
+export interface WireValueStatus {
+  key: string;
+  state: WireValueState;
+  error: string;
+  lastOperation: WireOperation;
+  seqNum: string;
+}
+
+export interface WireGetValueStatusResponse {
+  instanceId: string;
+  status?: WireValueStatus | null;
+}
+
+export interface WireWatchValueStatusResponse {
+  instanceId: string;
+  ready: boolean;
+  statuses: WireValueStatus[];
+}
+
+export interface WireFaultRule {
+  keyPattern: string;
+  operations: WireOperation[];
+  times: number;
+  error: string;
+}
+
+export interface WireDriftRequest {
+  removeKeys: string[];
+  putValues: WireKeyValue[];
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GrpcSouthbound } from '../../src/southbound/grpc/client';
+import { runSouthboundCommand } from '../../src/southbound/agent/cli';
+import { iface, route, silentLogger, testTypes, txn, waitFor } from './helpers';
+
+describe('southbound command line', () => {
+  it('prints the usage for --help', async () => {
+    let out = '';
+    expect(await runSouthboundCommand(['--help'], { out: (t) => (out += t) })).toBe(0);
+    expect(out).toContain('--listen host:port');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    let err = '';
+    expect(await runSouthboundCommand(['--bogus'], { err: (t) => (err += t) })).toBe(2);
+    expect(err).toContain('bogus');
+  });
+
+  it('exits 1 when it cannot listen', async () => {
+    let err = '';
+    expect(await runSouthboundCommand(['--listen', '256.0.0.1:1'], { err: (t) => (err += t), logger: silentLogger })).toBe(1);
+    expect(err).toContain('cannot listen');
+  });
+
+  it('serves the protocol with dependency rules from a file until stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'southbound-cli-'));
+    const rules = join(dir, 'rules.json');
+    writeFileSync(rules, JSON.stringify([{ key: '^config/route/(\\w+)/', dependsOn: ['config/interface/$1'] }]));
+    const stop = new AbortController();
+    let out = '';
+    const exit = runSouthboundCommand(['--listen', '127.0.0.1:0', '--rules', rules], { out: (t) => (out += t), signal: stop.signal, logger: silentLogger });
+    let client: GrpcSouthbound | undefined;
+    try {
+      const address = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 15_000, 'the server to listen');
+      client = new GrpcSouthbound({ address, logger: silentLogger, types: testTypes });
+      await client.commit(txn([['config/route/eth0/r', route('r', 'eth0')]]));
+      expect((await client.getValueStatus('config/route/eth0/r')).state).toBe('PENDING');
+      await client.commit(txn([['config/interface/eth0', iface('eth0')]]));
+      expect((await client.getValueStatus('config/route/eth0/r')).state).toBe('CONFIGURED');
+    } finally {
+      await client?.close();
+      stop.abort();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await exit).toBe(0);
+  });
+});

@@ -1,0 +1,113 @@
+import { SchedulerEngine } from '../../src/southbound/agent/scheduler';
+import type { StoredValue, ValueStatus } from '../../src/southbound/agent/types';
+import { routeRules } from './helpers';
+
+function v(text: string): StoredValue {
+  return { type_url: 'type.googleapis.com/test.Text', value: Buffer.from(text) };
+}
+
+function stateMap(engine: SchedulerEngine): Record<string, string> {
+  return Object.fromEntries(engine.dump().map((s) => [s.key, s.state]));
+}
+
+describe('SchedulerEngine (in-process)', () => {
+  let engine: SchedulerEngine;
+  afterEach(() => engine.close());
+
+  it('applies an update and numbers transactions from 1', () => {
+    engine = new SchedulerEngine();
+    const result = engine.commit({ values: [{ key: 'a', value: v('1') }, { key: 'b', value: v('2') }] });
+    expect(result).toEqual({ seqNum: 1n, keyErrors: [] });
+    expect(stateMap(engine)).toEqual({ a: 'CONFIGURED', b: 'CONFIGURED' });
+    expect(engine.commit({ values: [{ key: 'a', value: null }] }).seqNum).toBe(2n);
+    expect(stateMap(engine)).toEqual({ b: 'CONFIGURED' });
+    expect(engine.dataplane.get('a')).toBeUndefined();
+  });
+
+  it('keeps a dependent PENDING until its dependency exists, and cascades back when it goes', () => {
+    engine = new SchedulerEngine({ dependencyRules: routeRules });
+    const changes: ValueStatus[] = [];
+    engine.statusChanges$.subscribe((s) => changes.push(s));
+    engine.commit({ values: [{ key: 'config/route/eth0/10.1.0.0', value: v('r') }] });
+    expect(stateMap(engine)).toEqual({ 'config/route/eth0/10.1.0.0': 'PENDING' });
+    expect(engine.dataplane.get('config/route/eth0/10.1.0.0')).toBeUndefined();
+
+    engine.commit({ values: [{ key: 'config/interface/eth0', value: v('i') }] });
+    expect(stateMap(engine)).toEqual({ 'config/interface/eth0': 'CONFIGURED', 'config/route/eth0/10.1.0.0': 'CONFIGURED' });
+
+    const removal = engine.commit({ values: [{ key: 'config/interface/eth0', value: null }] });
+    expect(stateMap(engine)).toEqual({ 'config/route/eth0/10.1.0.0': 'PENDING' });
+    expect(engine.dataplane.get('config/route/eth0/10.1.0.0')).toBeUndefined();
+    // The dependent is removed before its dependency.
+    const executed = engine.getRecordedTxn(removal.seqNum ?? 0n)?.executed.map((op) => [op.key, op.operation, op.newState]);
+    expect(executed).toEqual([
+      ['config/route/eth0/10.1.0.0', 'DELETE', 'PENDING'],
+      ['config/interface/eth0', 'DELETE', 'REMOVED'],
+    ]);
+    expect(changes.map((c) => `${c.key}=${c.state}`)).toEqual([
+      'config/route/eth0/10.1.0.0=PENDING',
+      'config/interface/eth0=CONFIGURED',
+      'config/route/eth0/10.1.0.0=CONFIGURED',
+      'config/route/eth0/10.1.0.0=PENDING',
+      'config/interface/eth0=REMOVED',
+    ]);
+  });
+
+  it('refuses DOWNSTREAM with values and revert with a resync, without a sequence number', () => {
+    engine = new SchedulerEngine();
+    expect(engine.commit({ resync: 'downstream', values: [{ key: 'a', value: v('1') }] })).toEqual({
+      initError: expect.stringContaining('DOWNSTREAM'),
+      keyErrors: [],
+    });
+    expect(engine.commit({ resync: 'full', revertOnFailure: true, values: [] }).initError).toMatch(/revert/);
+    expect(engine.commit({ values: [] }).seqNum).toBe(1n);
+  });
+
+  it('FULL deletes what is not in the transaction and fixes dataplane drift; UPSTREAM does not see drift', () => {
+    engine = new SchedulerEngine();
+    engine.commit({ values: [{ key: 'a', value: v('1') }, { key: 'b', value: v('2') }, { key: 'c', value: v('3') }] });
+    engine.dataplane.drift({ removeKeys: ['a'], putValues: [{ key: 'x', value: v('extra') }] });
+
+    engine.commit({ resync: 'upstream', values: [{ key: 'a', value: v('1') }, { key: 'b', value: v('2') }] });
+    expect(engine.dataplane.get('a')).toBeUndefined();
+    expect(engine.dataplane.get('x')).toBeDefined();
+    expect(engine.dataplane.get('c')).toBeUndefined();
+
+    engine.commit({ resync: 'full', values: [{ key: 'a', value: v('1') }, { key: 'b', value: v('22') }] });
+    expect([...engine.dataplane.entries()].map(([k, val]) => [k, Buffer.from(val.value).toString()]).sort()).toEqual([
+      ['a', '1'],
+      ['b', '22'],
+    ]);
+    expect(stateMap(engine)).toEqual({ a: 'CONFIGURED', b: 'CONFIGURED' });
+  });
+
+  it('DOWNSTREAM re-applies the desired state to a drifted dataplane', () => {
+    engine = new SchedulerEngine();
+    engine.commit({ values: [{ key: 'a', value: v('1') }, { key: 'b', value: v('2') }] });
+    engine.dataplane.drift({ removeKeys: ['a'], putValues: [{ key: 'b', value: v('changed') }, { key: 'x', value: v('x') }] });
+    const result = engine.commit({ resync: 'downstream', values: [] });
+    expect(result.keyErrors).toEqual([]);
+    expect(Buffer.from(engine.dataplane.get('a')?.value ?? []).toString()).toBe('1');
+    expect(Buffer.from(engine.dataplane.get('b')?.value ?? []).toString()).toBe('2');
+    expect(engine.dataplane.get('x')).toBeUndefined();
+    const ops = engine.getRecordedTxn(result.seqNum ?? 0n)?.executed.map((op) => `${op.operation} ${op.key}`);
+    expect(ops?.sort()).toEqual(['CREATE a', 'DELETE x', 'UPDATE b']);
+  });
+
+  it('reverts in reverse order: previous values back, the failed value FAILED', () => {
+    engine = new SchedulerEngine();
+    engine.commit({ values: [{ key: 'a', value: v('a0') }] });
+    engine.faults.add({ key: '^c$', times: 1 });
+    const result = engine.commit({
+      revertOnFailure: true,
+      values: [{ key: 'a', value: v('a1') }, { key: 'b', value: v('b1') }, { key: 'c', value: v('c1') }, { key: 'd', value: v('d1') }],
+    });
+    expect(result.keyErrors).toEqual([{ key: 'c', operation: 'CREATE', error: expect.stringContaining('injected fault') }]);
+    const ops = engine.getRecordedTxn(result.seqNum ?? 0n)?.executed.map((op) => `${op.isRevert ? 'revert ' : ''}${op.operation} ${op.key} -> ${op.newState}`);
+    expect(ops).toEqual(['UPDATE a -> CONFIGURED', 'CREATE b -> CONFIGURED', 'CREATE c -> FAILED', 'revert DELETE b -> REMOVED', 'revert UPDATE a -> CONFIGURED']);
+    expect(Buffer.from(engine.dataplane.get('a')?.value ?? []).toString()).toBe('a0');
+    expect(engine.dataplane.get('b')).toBeUndefined();
+    expect(engine.dataplane.get('d')).toBeUndefined();
+    expect(stateMap(engine)).toEqual({ a: 'CONFIGURED', c: 'FAILED' });
+  });
+});
