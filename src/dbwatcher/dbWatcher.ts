@@ -1,0 +1,268 @@
+import type { Logger } from 'pino';
+import { DEFAULT_CONTROLLER_CONFIG } from '../api/config';
+import type { EventLoop } from '../api/event';
+import { DBResync, ExternalConfigChange, KubeStateChange } from '../api/events';
+import { DB_EXTERNAL_SOURCE } from '../api/externalConfig';
+import { ControllerClosedError, toError } from '../api/errors';
+import type { ProtoMessage } from '../api/types';
+import { ConnectionProbe } from './connectionProbe';
+import type { LocalMirror } from './localMirror';
+import type { ResourceRegistry } from './registry';
+import { decodeSnapshot } from './resyncSnapshot';
+import { SerialQueue } from './serialQueue';
+import type { KeyValueStore, StoreChange, StoreWatch } from './store';
+import { StoreKeyDecoder } from './storeKeyDecoder';
+import { WatchedKeys } from './watchedKeys';
+
+export interface DbWatcherOptions {
+  /** Where the events go (the controller). */
+  eventLoop: EventLoop;
+  /** The source of truth: etcd, or the embedded store in standalone mode. */
+  store: KeyValueStore;
+  /** The local copy of the kube state, with a remote store; none in standalone mode. */
+  localMirror?: LocalMirror;
+  registry: ResourceRegistry;
+  /** The agent's label: external config is read under `/vnf-agent/<agentLabel>/`. */
+  agentLabel: string;
+  logger: Logger;
+  /** Wait for the remote DB before the local-DB fallback resync. Default 5000 ms. */
+  delayLocalResync?: number;
+  /** Remote DB probe period. Default 3000 ms. */
+  remoteDBProbingInterval?: number;
+  /** Deadline of one probe. Default: the probing interval, at most 2000 ms. */
+  probeTimeoutMs?: number;
+  /** Delay before a failed remote resync is tried again. Default: the probing interval. */
+  resyncRetryDelayMs?: number;
+}
+
+/** Where the last DBResync came from. */
+export type ResyncSource = 'remote' | 'local';
+
+/**
+ * The DB watcher: turns the store into controller events. One DBResync at start and after
+ * every (re)connection, then a KubeStateChange or ExternalConfigChange per change; while the
+ * remote DB cannot be reached at start, one DBResync from the local mirror.
+ *
+ * ```ts
+ * const watcher = new DbWatcher({ eventLoop: controller, store, localMirror, registry, agentLabel: 'vpp1', logger });
+ * watcher.start();
+ * // ... POST /controller/resync: watcher.requestResync();
+ * await watcher.close();
+ * ```
+ */
+export class DbWatcher {
+  private readonly decoder: StoreKeyDecoder;
+  private readonly probe: ConnectionProbe;
+  /** Resyncs, changes and the local fallback run one at a time, in order. */
+  private readonly queue = new SerialQueue();
+  private readonly delayLocalResync: number;
+  private readonly retryDelayMs: number;
+  private watch: StoreWatch | undefined;
+  private watchedKeys = new WatchedKeys();
+  /** Bumped whenever the current watch stops counting: changes of older watches are dropped. */
+  private epoch = 0;
+  /** False from start and from every loss or failed push until the next remote resync. */
+  private passChanges = false;
+  private resyncWanted = false;
+  private resyncQueued = false;
+  private localFallbackTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private closed = false;
+  private lastResync: ResyncSource | undefined;
+
+  constructor(private readonly options: DbWatcherOptions) {
+    this.decoder = new StoreKeyDecoder(options.registry, options.agentLabel);
+    this.delayLocalResync = options.delayLocalResync ?? DEFAULT_CONTROLLER_CONFIG.delayLocalResync;
+    const interval = options.remoteDBProbingInterval ?? DEFAULT_CONTROLLER_CONFIG.remoteDBProbingInterval;
+    this.retryDelayMs = options.resyncRetryDelayMs ?? interval;
+    this.probe = new ConnectionProbe({
+      store: options.store,
+      intervalMs: interval,
+      timeoutMs: options.probeTimeoutMs ?? Math.min(interval, 2000),
+      logger: options.logger,
+      onUp: () => {
+        options.logger.info({ store: options.store.name }, 'DB connected: resyncing');
+        this.requestResync();
+      },
+      onDown: (err) => {
+        options.logger.warn({ err, store: options.store.name }, 'DB connection lost: watch stopped until it is back');
+        this.stopPassingChanges();
+      },
+    });
+  }
+
+  /** Where the last DBResync came from, if any was pushed. */
+  get lastResyncSource(): ResyncSource | undefined {
+    return this.lastResync;
+  }
+
+  /** Whether the store answered its last probe. */
+  get connected(): boolean {
+    return this.probe.isUp;
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    if (this.options.localMirror) {
+      this.localFallbackTimer = setTimeout(() => void this.queue.run(() => this.localResync()), this.delayLocalResync);
+    }
+    this.probe.start();
+  }
+
+  /** Asks for a resync from the store; done as soon as the store is reachable. Coalesced. */
+  requestResync(): void {
+    if (this.closed) return;
+    this.resyncWanted = true;
+    if (!this.probe.isUp || this.resyncQueued) return;
+    this.resyncQueued = true;
+    void this.queue.run(async () => {
+      this.resyncQueued = false;
+      if (!this.resyncWanted || !this.probe.isUp || this.closed) return;
+      this.resyncWanted = false;
+      await this.remoteResync();
+    });
+  }
+
+  /** Stops every timer and the watch; the stores stay open (their owner closes them). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.probe.stop();
+    clearTimeout(this.localFallbackTimer);
+    clearTimeout(this.retryTimer);
+    this.epoch++;
+    await this.queue.drain();
+    await this.stopWatch();
+  }
+
+  private stopPassingChanges(): void {
+    this.passChanges = false;
+    this.epoch++;
+    void this.queue.run(() => this.stopWatch());
+  }
+
+  private async stopWatch(): Promise<void> {
+    const watch = this.watch;
+    this.watch = undefined;
+    await watch?.close();
+  }
+
+  private async remoteResync(): Promise<void> {
+    const { store, localMirror, logger } = this.options;
+    const epoch = ++this.epoch;
+    this.passChanges = false;
+    await this.stopWatch();
+    try {
+      const snapshot = await store.list(this.decoder.prefixes());
+      const decoded = decodeSnapshot(snapshot, this.decoder, logger);
+      if (localMirror) {
+        // The mirror is a cache for starting without the remote DB: failing to update it
+        // must not block the resync.
+        await localMirror.rewrite(snapshot.entries).catch((err: unknown) => logger.error({ err }, 'local DB rewrite failed'));
+      }
+      // Watching from the snapshot's revision + 1 continues it exactly: nothing missed, nothing twice.
+      this.watch = await store.watch(this.decoder.prefixes(), snapshot.revision + 1, {
+        onChange: (change) => this.queue.run(() => this.applyChange(epoch, change)),
+        onError: (err) => this.onWatchError(epoch, err),
+      });
+      if (this.closed || epoch !== this.epoch) {
+        // Lost or closed meanwhile: this snapshot may already be stale.
+        await this.stopWatch();
+        return;
+      }
+      this.options.eventLoop.pushEvent(
+        new DBResync({ local: false, kubeState: decoded.kubeState, externalConfig: decoded.externalConfig }),
+      );
+      this.watchedKeys = decoded.watchedKeys;
+      this.passChanges = true;
+      this.lastResync = 'remote';
+      clearTimeout(this.localFallbackTimer);
+      logger.info({ revision: snapshot.revision, keys: snapshot.entries.length }, 'resynced from the DB');
+    } catch (err) {
+      await this.stopWatch();
+      if (this.closed) return;
+      if (err instanceof ControllerClosedError) {
+        logger.info('controller closed: no more resyncs');
+        return;
+      }
+      logger.warn({ err, retryInMs: this.retryDelayMs }, 'DB resync failed: retrying');
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.requestResync(), this.retryDelayMs);
+    }
+  }
+
+  private onWatchError(epoch: number, err: Error): void {
+    if (epoch !== this.epoch || this.closed) return;
+    // A broken watch means changes may be missing: treat it as a loss; the next good probe resyncs.
+    this.probe.markDown(err);
+  }
+
+  private async localResync(): Promise<void> {
+    const { localMirror, logger } = this.options;
+    if (!localMirror || this.closed || this.lastResync !== undefined) return;
+    try {
+      const kubeState = await localMirror.load();
+      if (kubeState.size === 0) {
+        logger.info('remote DB unreachable and the local DB is empty: no local resync');
+        return;
+      }
+      this.options.eventLoop.pushEvent(new DBResync({ local: true, kubeState }));
+      this.lastResync = 'local';
+      logger.info({ resources: kubeState.size }, 'remote DB unreachable: resynced from the local DB');
+    } catch (err) {
+      logger.error({ err }, 'local DB resync failed');
+    }
+  }
+
+  private async applyChange(epoch: number, change: StoreChange): Promise<void> {
+    if (epoch !== this.epoch || !this.passChanges || this.closed) return;
+    const { logger, localMirror } = this.options;
+    const target = this.decoder.classify(change.key);
+    if (target.kind === 'ignored' || this.watchedKeys.isStale(change.key, change.revision)) return;
+    const prevValue = this.watchedKeys.lastValue(change.key);
+    let newValue: ProtoMessage | undefined;
+    if (change.type === 'put') {
+      try {
+        newValue = this.decoder.decode(change.key, target, change.value);
+      } catch (err) {
+        this.watchedKeys.recordSkipped(change.key, change.revision);
+        logger.warn({ err, key: change.key, revision: change.revision }, 'skipping an undecodable value');
+        return;
+      }
+    } else if (prevValue === undefined) {
+      this.watchedKeys.record(change.key, change.revision, undefined);
+      // The handlers never saw the key (unknown, or never decodable): nothing to delete for them.
+      if (target.kind === 'kube') await localMirror?.delete(change.key).catch(() => undefined);
+      return;
+    }
+    this.watchedKeys.record(change.key, change.revision, newValue);
+
+    let event: KubeStateChange | ExternalConfigChange;
+    if (target.kind === 'kube') {
+      if (localMirror) {
+        const mirrored = change.type === 'put' ? localMirror.put(change.key, change.value) : localMirror.delete(change.key);
+        await mirrored.catch((err: unknown) => logger.error({ err, key: change.key }, 'local DB update failed'));
+      }
+      event = new KubeStateChange({ key: target.key, resource: target.resource, prevValue, newValue });
+    } else {
+      event = new ExternalConfigChange(DB_EXTERNAL_SOURCE);
+      event.updatedKVs.set(target.key, newValue ?? null);
+    }
+    if (epoch !== this.epoch || this.closed) return;
+    try {
+      this.options.eventLoop.pushEvent(event);
+    } catch (err) {
+      this.passChanges = false;
+      this.epoch++;
+      if (err instanceof ControllerClosedError) {
+        logger.info('controller closed: changes are no longer passed on');
+        return;
+      }
+      // The change cannot be queued: a resync brings the handlers up to date, nothing is lost.
+      logger.warn({ err: toError(err), key: change.key }, 'change not queued: requesting a resync');
+      this.requestResync();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export * from './errors';
+export * from './keys';
+export * from './codec';
+export * from './registry';
+export * from './store';
+export { EtcdStore, type EtcdStoreOptions } from './etcdStore';
+export { LmdbStore, type LmdbStoreOptions } from './lmdbStore';
+export { LocalMirror } from './localMirror';
+export { DbWatcher, type DbWatcherOptions, type ResyncSource } from './dbWatcher';
+export { KubeStateWriter, type ValueFormat, type WriteResult } from './kubeStateWriter';
+export { runWriterCommand, WRITER_USAGE, type WriterIo } from './writerCommand';
+export { openDbWatcher, type OpenDbWatcherOptions, type OpenedDbWatcher } from './openDbWatcher';

@@ -1,0 +1,192 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { StoreUnavailableError, WatchCompactedError } from './errors';
+import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
+import { LmdbWatch } from './lmdbWatch';
+
+export interface LmdbStoreOptions {
+  /** Directory of the database files; created when missing. */
+  dataDir: string;
+  /** How often watches look for writes of other processes. Default 200 ms. */
+  pollIntervalMs?: number;
+  /** Changes kept for watches to catch up with; an older start revision must resync. Default 10000. */
+  changeLogRetention?: number;
+}
+
+/** A stored key: its bytes and the revision of its last write. */
+interface KvRecord {
+  v: Buffer;
+  r: number;
+}
+
+/** One change of the change log, keyed by its revision; no `v` = a delete. */
+export interface ChangeRecord {
+  k: string;
+  v?: Buffer;
+}
+
+const REVISION = 'revision';
+
+/** The first string after every string starting with `prefix` (prefixes are non-empty). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * The embedded store: LMDB files in a data directory. It keeps etcd's model so that the
+ * watcher treats both stores alike: a store-wide revision bumped by each write and a change
+ * log of the last `changeLogRetention` writes that watches read from. The log lives in the
+ * database, so a watch also sees writes of other processes (e.g. the writer command line).
+ */
+export class LmdbStore implements KeyValueStore {
+  readonly name: string;
+  private readonly root: RootDatabase;
+  private readonly kv: Database<KvRecord, string>;
+  private readonly log: Database<ChangeRecord, number>;
+  private readonly meta: Database<number, string>;
+  private readonly pollIntervalMs: number;
+  private readonly retention: number;
+  private readonly watches = new Set<LmdbWatch>();
+  private closed = false;
+
+  constructor(options: LmdbStoreOptions) {
+    this.name = `lmdb(${options.dataDir})`;
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.retention = options.changeLogRetention ?? 10000;
+    try {
+      mkdirSync(options.dataDir, { recursive: true });
+      this.root = open({ path: join(options.dataDir, 'kv.mdb'), maxDbs: 4 });
+      this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
+      this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
+      this.meta = this.root.openDB<number, string>({ name: 'meta' });
+    } catch (cause) {
+      throw new StoreUnavailableError(this.name, 'open', cause);
+    }
+  }
+
+  private check(operation: string): void {
+    if (this.closed) throw new StoreUnavailableError(this.name, `${operation} (store is closed)`);
+  }
+
+  /** The revision of the last write (0 for an empty store). */
+  currentRevision(): number {
+    return this.meta.get(REVISION) ?? 0;
+  }
+
+  /** The oldest revision still in the change log, or undefined when the log is empty. */
+  oldestLoggedRevision(): number | undefined {
+    for (const revision of this.log.getKeys({ limit: 1 })) return revision;
+    return undefined;
+  }
+
+  /** Change records with revision >= `from`, in order (a read of this event turn's snapshot). */
+  readChanges(from: number, limit: number): { revision: number; change: ChangeRecord }[] {
+    return [...this.log.getRange({ start: from, limit })].map(({ key, value }) => ({ revision: key, change: value }));
+  }
+
+  async get(key: string): Promise<StoredEntry | undefined> {
+    this.check('get');
+    const record = this.kv.get(key);
+    // lmdb-js may hand out views of a reused buffer: copy before the value leaves the store.
+    return record ? { key, value: Buffer.from(record.v), modRevision: record.r } : undefined;
+  }
+
+  async list(prefixes: readonly string[]): Promise<StoreSnapshot> {
+    this.check('list');
+    // Synchronous reads within one event turn share lmdb-js' read transaction: one snapshot.
+    const revision = this.currentRevision();
+    const entries: StoredEntry[] = [];
+    for (const prefix of prefixes) {
+      for (const { key, value } of this.kv.getRange({ start: prefix, end: prefixEnd(prefix) })) {
+        entries.push({ key, value: Buffer.from(value.v), modRevision: value.r });
+      }
+    }
+    return { revision, entries };
+  }
+
+  /** Applies writes in one transaction, each with its own revision; returns the last revision. */
+  private async write(operation: string, writes: { key: string; value?: Buffer }[]): Promise<number> {
+    this.check(operation);
+    try {
+      const revision = await this.root.transaction(() => {
+        let rev = this.currentRevision();
+        for (const { key, value } of writes) {
+          if (value === undefined && this.kv.get(key) === undefined) continue;
+          rev++;
+          if (value === undefined) {
+            this.kv.removeSync(key);
+            this.log.putSync(rev, { k: key });
+          } else {
+            this.kv.putSync(key, { v: value, r: rev });
+            this.log.putSync(rev, { k: key, v: value });
+          }
+          if (rev - this.retention > 0) this.log.removeSync(rev - this.retention);
+        }
+        this.meta.putSync(REVISION, rev);
+        return rev;
+      });
+      this.notifyWatches();
+      return revision;
+    } catch (cause) {
+      throw new StoreUnavailableError(this.name, operation, cause);
+    }
+  }
+
+  async put(key: string, value: Buffer | string): Promise<number> {
+    return this.write(`put ${key}`, [{ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }]);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.check('delete');
+    if (this.kv.get(key) === undefined) return false;
+    await this.write(`delete ${key}`, [{ key }]);
+    return true;
+  }
+
+  /**
+   * Makes the keys under `prefix` exactly `entries` (keys outside the prefix are ignored) in
+   * one transaction; only real differences are written. Returns the number of writes.
+   */
+  async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>): Promise<number> {
+    this.check('replace');
+    const writes: { key: string; value?: Buffer }[] = [];
+    const seen = new Set<string>();
+    for (const { key, value } of this.kv.getRange({ start: prefix, end: prefixEnd(prefix) })) {
+      seen.add(key);
+      const wanted = entries.get(key);
+      if (wanted === undefined) writes.push({ key });
+      else if (!Buffer.from(value.v).equals(wanted)) writes.push({ key, value: wanted });
+    }
+    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key)) writes.push({ key, value });
+    if (writes.length > 0) await this.write(`replace ${prefix}`, writes);
+    return writes.length;
+  }
+
+  async watch(prefixes: readonly string[], fromRevision: number, listener: WatchListener): Promise<StoreWatch> {
+    this.check('watch');
+    const oldest = this.oldestLoggedRevision() ?? this.currentRevision() + 1;
+    if (fromRevision < oldest && fromRevision <= this.currentRevision()) {
+      throw new WatchCompactedError(this.name, fromRevision, oldest);
+    }
+    const watch = new LmdbWatch(this, prefixes, fromRevision, listener, this.pollIntervalMs, () => this.watches.delete(watch));
+    this.watches.add(watch);
+    watch.start();
+    return watch;
+  }
+
+  private notifyWatches(): void {
+    for (const watch of this.watches) watch.poke();
+  }
+
+  async probe(): Promise<void> {
+    this.check('probe');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.watches].map((w) => w.close()));
+    this.closed = true;
+    await this.root.close();
+  }
+}

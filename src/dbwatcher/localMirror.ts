@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { KubeStateData } from '../api/types';
+import { decodeValue } from './codec';
+import { KSR_PREFIX, stripPrefix } from './keys';
+import type { LmdbStore } from './lmdbStore';
+import type { ResourceRegistry } from './registry';
+import type { StoredEntry } from './store';
+
+/**
+ * The local copy of the Kubernetes state (the KSR prefix only; external config is not
+ * mirrored, as in the original). It holds the bytes exactly as the remote DB had them, under
+ * the same keys, so that an agent can start while the remote DB is unreachable.
+ */
+export class LocalMirror {
+  constructor(
+    readonly store: LmdbStore,
+    private readonly registry: ResourceRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Makes the mirror equal to the remote DB's kube state entries. */
+  async rewrite(entries: readonly StoredEntry[]): Promise<number> {
+    const wanted = new Map<string, Buffer>();
+    for (const entry of entries) if (entry.key.startsWith(KSR_PREFIX)) wanted.set(entry.key, entry.value);
+    return this.store.replacePrefix(KSR_PREFIX, wanted);
+  }
+
+  async put(key: string, value: Buffer): Promise<void> {
+    await this.store.put(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.store.delete(key);
+  }
+
+  /** The mirrored kube state, decoded; undecodable entries are logged and left out. */
+  async load(): Promise<KubeStateData> {
+    const snapshot = await this.store.list([KSR_PREFIX]);
+    const kubeState: KubeStateData = new Map();
+    for (const entry of snapshot.entries) {
+      const key = stripPrefix(entry.key, KSR_PREFIX);
+      const resource = key === undefined ? undefined : this.registry.resourceForKey(key);
+      if (key === undefined || !resource) continue;
+      try {
+        const value = decodeValue(entry.key, resource.type, entry.value);
+        let values = kubeState.get(resource.keyword);
+        if (!values) kubeState.set(resource.keyword, (values = new Map()));
+        values.set(key, value);
+      } catch (err) {
+        this.logger.warn({ err, key: entry.key }, 'skipping an undecodable value of the local DB');
+      }
+    }
+    return kubeState;
+  }
+}

@@ -1,0 +1,106 @@
+import { WatchCompactedError } from '../../src/dbwatcher/errors';
+import { LmdbStore } from '../../src/dbwatcher/lmdbStore';
+import type { StoreChange } from '../../src/dbwatcher/store';
+import { tempDir, waitFor } from './helpers';
+
+describe('LmdbStore (a real LMDB file in a temp dir)', () => {
+  const dir = tempDir('lmdb-store');
+  const stores: LmdbStore[] = [];
+  const open = (options: { changeLogRetention?: number; pollIntervalMs?: number } = {}, path = dir.path) => {
+    const store = new LmdbStore({ dataDir: path, ...options });
+    stores.push(store);
+    return store;
+  };
+
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    dir.remove();
+  });
+
+  test('put, get, list and delete with store-wide revisions', async () => {
+    const store = open({}, `${dir.path}/basic`);
+    const r1 = await store.put('/p/a', 'A');
+    const r2 = await store.put('/p/b', 'B');
+    await store.put('/q/c', 'C');
+    expect([r1, r2]).toEqual([1, 2]);
+    expect(await store.get('/p/a')).toEqual({ key: '/p/a', value: Buffer.from('A'), modRevision: 1 });
+    const snapshot = await store.list(['/p/', '/q/']);
+    expect(snapshot.revision).toBe(3);
+    expect(snapshot.entries.map((e) => e.key)).toEqual(['/p/a', '/p/b', '/q/c']);
+    expect(await store.delete('/p/a')).toBe(true);
+    expect(await store.delete('/p/a')).toBe(false);
+    expect((await store.list(['/p/'])).entries.map((e) => e.key)).toEqual(['/p/b']);
+    expect(store.currentRevision()).toBe(4);
+  });
+
+  test('data and revisions survive closing and reopening', async () => {
+    const path = `${dir.path}/reopen`;
+    const first = new LmdbStore({ dataDir: path });
+    await first.put('/k', 'v1');
+    await first.put('/k', 'v2');
+    await first.close();
+    const second = open({}, path);
+    expect((await second.get('/k'))?.value.toString()).toBe('v2');
+    expect(await second.put('/k', 'v3')).toBe(3);
+  });
+
+  test('a watch reports every change under its prefixes from a revision on, in order', async () => {
+    const store = open({}, `${dir.path}/watch`);
+    await store.put('/w/old', '0');
+    const from = store.currentRevision() + 1;
+    await store.put('/w/a', '1');
+    await store.put('/other/x', 'ignored');
+    const seen: StoreChange[] = [];
+    const watch = await store.watch(['/w/'], from, { onChange: (c) => void seen.push(c), onError: (e) => { throw e; } });
+    await store.delete('/w/a');
+    await store.put('/w/b', '2');
+    await waitFor('three changes', () => seen.length === 3);
+    expect(seen.map((c) => `${c.type} ${c.key} @${c.revision}`)).toEqual(['put /w/a @2', 'delete /w/a @4', 'put /w/b @5']);
+    await watch.close();
+  });
+
+  test('a watch from a revision trimmed from the change log fails with WatchCompactedError', async () => {
+    const store = open({ changeLogRetention: 3 }, `${dir.path}/compact`);
+    for (let i = 0; i < 6; i++) await store.put(`/c/${i}`, String(i));
+    const listener = { onChange: () => undefined, onError: () => undefined };
+    await expect(store.watch(['/c/'], 1, listener)).rejects.toBeInstanceOf(WatchCompactedError);
+    const watch = await store.watch(['/c/'], 5, listener);
+    await watch.close();
+  });
+
+  test('replacePrefix writes only the differences, in one revision range', async () => {
+    const store = open({}, `${dir.path}/replace`);
+    await store.put('/m/keep', 'same');
+    await store.put('/m/change', 'old');
+    await store.put('/m/drop', 'x');
+    await store.put('/n/outside', 'untouched');
+    const writes = await store.replacePrefix(
+      '/m/',
+      new Map([
+        ['/m/keep', Buffer.from('same')],
+        ['/m/change', Buffer.from('new')],
+        ['/m/add', Buffer.from('a')],
+      ]),
+    );
+    expect(writes).toBe(3);
+    const snapshot = await store.list(['/m/', '/n/']);
+    expect(Object.fromEntries(snapshot.entries.map((e) => [e.key, e.value.toString()]))).toEqual({
+      '/m/add': 'a',
+      '/m/change': 'new',
+      '/m/keep': 'same',
+      '/n/outside': 'untouched',
+    });
+  });
+
+  test('a second store on the same directory sees the first one\'s writes through its watch', async () => {
+    const path = `${dir.path}/shared`;
+    const writer = open({}, path);
+    const reader = open({ pollIntervalMs: 50 }, path);
+    const seen: StoreChange[] = [];
+    const watch = await reader.watch(['/s/'], reader.currentRevision() + 1, { onChange: (c) => void seen.push(c), onError: () => undefined });
+    await writer.put('/s/1', 'one');
+    await waitFor('the other store\'s write', () => seen.length === 1);
+    expect(seen[0]).toMatchObject({ type: 'put', key: '/s/1' });
+    await watch.close();
+  });
+});
