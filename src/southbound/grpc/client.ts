@@ -44,8 +44,9 @@ export interface GrpcSouthboundOptions {
  *
  * ```ts
  * const southbound = new GrpcSouthbound({ address: '127.0.0.1:9111', logger });
- * southbound.onReset((reason) => controller.requestFullResync(reason));
- * await southbound.commit({ description: 'x', values, revertOnFailure: false });
+ * const controller = createController({ handlers, southbound }); // subscribes to onReset itself
+ * // ...
+ * await controller.close();
  * await southbound.close();
  * ```
  */
