@@ -4,21 +4,13 @@
  * src/southbound/proto/southbound.proto; keep both in step.
  */
 
+import type { ValueState } from '../../api/southbound';
+
 export type WireResyncType = 'NOT_RESYNC' | 'FULL' | 'UPSTREAM' | 'DOWNSTREAM';
 export type WireOperation = 'UNDEFINED_OPERATION' | 'CREATE' | 'UPDATE' | 'DELETE';
 export type WireTxnType = 'NB_TRANSACTION' | 'RETRY_FAILED_OPS';
-export type WireValueState =
-  | 'NONEXISTENT'
-  | 'MISSING'
-  | 'UNIMPLEMENTED'
-  | 'REMOVED'
-  | 'CONFIGURED'
-  | 'OBTAINED'
-  | 'DISCOVERED'
-  | 'PENDING'
-  | 'INVALID'
-  | 'FAILED'
-  | 'RETRYING';
+/** The proto enum's names are the API's value states. */
+export type WireValueState = ValueState;
 
 /** google.protobuf.Any: well-known types keep their snake_case field names in protobufjs. */
 export interface WireAny {
