@@ -111,6 +111,7 @@ export class EventProcessor {
     const { deps } = this;
     const { name, description, method } = identify(event);
     const timed = deps.processed.observed;
+    const startedAt = timed ? performance.now() : 0;
     const handlerDurationsMs: number[] = [];
     let commitDurationMs: number | undefined;
     let eventError: Error | undefined;
@@ -295,7 +296,7 @@ export class EventProcessor {
     deps.log.finalized(record, eventError);
     deps.history.append(record);
     finish(event, eventError);
-    if (timed) deps.processed.next({ record, error: eventError, handlerDurationsMs, commitDurationMs });
+    if (timed) deps.processed.next({ record, error: eventError, durationMs: performance.now() - startedAt, handlerDurationsMs, commitDurationMs });
 
     if (event instanceof Shutdown) {
       deps.queue.close();

@@ -8,3 +8,8 @@ export type { ControllerMachine, ControllerMachineContext, ControllerMachineInpu
 export type { ControllerStateName } from '../machines/controllerState';
 export { InvalidHistoryQueryError } from '../actors/eventHistory';
 export { cloneMessage, mergeInto, mergedCopy } from './protobuf/merge';
+export { ControllerMetrics, DEFAULT_METRICS_PREFIX } from './agent/metrics';
+export type { ControllerMetricsOptions } from './agent/metrics';
+export { startRestServer, DEFAULT_REST_HOST, DEFAULT_REST_PORT } from './agent/rest/server';
+export type { RestServer, RestServerOptions } from './agent/rest/server';
+export { RestServerError, InvalidRequestParameterError } from './agent/rest/errors';

@@ -32,6 +32,8 @@ export interface ProcessedEvent {
   record: EventRecord;
   /** The error the event was finished with. */
   error?: Error;
+  /** Milliseconds from the start of processing to the end, at sub-millisecond resolution. */
+  durationMs: number;
   /** Milliseconds of each handler call, in the order of `record.handlers`. */
   handlerDurationsMs: number[];
   /** Milliseconds of the commit, when there was one. */
