@@ -13,12 +13,14 @@ export interface EtcdStoreOptions {
   watchCreateTimeoutMs?: number;
   /** Upper bound of gRPC's reconnect backoff, so a restarted etcd is seen soon. Default 1000 ms. */
   maxReconnectBackoffMs?: number;
+  /** TLS to etcd: the CA of its certificate, and a client certificate if etcd requires one (PEM). */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 const PROBE_KEY = '/vnf-agent/contiv-ksr/.probe';
 
-function withScheme(endpoint: string): string {
-  return /^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`;
+function withScheme(endpoint: string, tls: boolean): string {
+  return /^https?:\/\//.test(endpoint) ? endpoint : `${tls ? 'https' : 'http'}://${endpoint}`;
 }
 
 function entryOf(kv: IKeyValue): StoredEntry {
@@ -55,7 +57,8 @@ export class EtcdStore implements KeyValueStore {
     this.watchCreateTimeoutMs = options.watchCreateTimeoutMs ?? 5000;
     const maxBackoff = options.maxReconnectBackoffMs ?? 1000;
     const clientOptions: IOptions = {
-      hosts: options.endpoints.map(withScheme),
+      hosts: options.endpoints.map((endpoint) => withScheme(endpoint, options.tls !== undefined)),
+      ...(options.tls && { credentials: { rootCertificate: options.tls.ca, certChain: options.tls.cert, privateKey: options.tls.key } }),
       dialTimeout: this.callTimeoutMs,
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.callTimeoutMs }),
       faultHandling: { host: () => noop, global: noop },

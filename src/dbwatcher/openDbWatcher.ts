@@ -19,6 +19,8 @@ export interface OpenDbWatcherOptions {
   dataDir: string;
   /** etcd endpoints; none = standalone mode with the embedded store as the source of truth. */
   etcdEndpoints?: readonly string[];
+  /** TLS to etcd (PEM contents). */
+  etcdTls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
   /** Default: the built-in resources. */
   registry?: ResourceRegistry;
   delayLocalResync?: number;
@@ -44,7 +46,7 @@ export function openDbWatcher(options: OpenDbWatcherOptions): OpenedDbWatcher {
   const standalone = !options.etcdEndpoints || options.etcdEndpoints.length === 0;
   const store: KeyValueStore = standalone
     ? new LmdbStore({ dataDir: options.dataDir })
-    : new EtcdStore({ endpoints: options.etcdEndpoints ?? [] });
+    : new EtcdStore({ endpoints: options.etcdEndpoints ?? [], tls: options.etcdTls });
   const mirrorStore = standalone ? undefined : new LmdbStore({ dataDir: join(options.dataDir, 'local-mirror') });
   const localMirror = mirrorStore && new LocalMirror(mirrorStore, registry, logger);
   const watcher = new DbWatcher({

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Root } from 'protobufjs';
+import type { InspectionEvent, Observer } from 'xstate';
+import type { EventHandler } from '../api/handler';
+import { createController, type Controller } from '../controller';
+import { openDbWatcher, type OpenedDbWatcher } from '../dbwatcher/openDbWatcher';
+import type { ResourceRegistry } from '../dbwatcher/registry';
+import type { KeyValueStore } from '../dbwatcher/store';
+import { GrpcSouthbound } from '../southbound/grpc/client';
+import { AgentConfigError, type AgentConfig, type TlsFiles } from './config';
+import { createAgentLogger } from './logging';
+import { ControllerMetrics } from './metrics';
+import { startRestServer, type RestServer } from './rest/server';
+
+export interface StartAgentOptions {
+  /** In dependency order (default: none). */
+  handlers?: EventHandler[];
+  /** Default: the logger `config.log` describes. */
+  logger?: Logger;
+  /** Resources and external config models the DB watcher decodes (default: the built-in resources). */
+  registry?: ResourceRegistry;
+  /** Protobuf types of the handlers' values, to render recorded transactions as JSON. */
+  types?: Root;
+  /** The Stately inspector's observer (see inspector.ts). */
+  inspect?: Observer<InspectionEvent>;
+}
+
+export interface RunningAgent {
+  controller: Controller;
+  /** e.g. http://127.0.0.1:9191 */
+  restUrl: string;
+  /** The DB the watcher reads (etcd, or the embedded store): the demo writes its scenario here. */
+  readonly store: KeyValueStore;
+  readonly logger: Logger;
+  /**
+   * Graceful stop: a Shutdown event through the handlers (controller.close()), then the DB
+   * watcher and its stores, the REST server and metrics, and the southbound client.
+   */
+  close(): Promise<void>;
+}
+
+function readPem(key: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new AgentConfigError(key, 'TLS file', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function readTls(prefix: string, files: TlsFiles | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (!files) return undefined;
+  return { ca: readPem(`${prefix}.tls.ca`, files.ca), cert: readPem(`${prefix}.tls.cert`, files.cert), key: readPem(`${prefix}.tls.key`, files.key) };
+}
+
+/** Runs `steps` in order even when some fail; every failure is logged, the first is rethrown. */
+async function runAll(logger: Logger, steps: [string, () => Promise<void> | void][]): Promise<void> {
+  let first: unknown;
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.error({ err: error }, `shutdown: ${what} failed`);
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+/**
+ * Starts an agent: the controller committing to the gRPC southbound, the DB watcher feeding it
+ * (etcd when endpoints are configured, else standalone on the embedded store in `dataDir`), and
+ * the REST API with metrics. A failure on the way stops what was started and rethrows.
+ *
+ * ```ts
+ * const agent = await startAgent(loadAgentConfig({ file: 'agent.yaml' }), { handlers });
+ * console.log(`${agent.restUrl}/controller/event-history`);
+ * await agent.close();
+ * ```
+ */
+export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
+  const logger = options.logger ?? createAgentLogger(config.log);
+  const southboundTls = readTls('southbound', config.southbound.tls);
+  const etcdTls = readTls('etcd', config.etcd.tls);
+
+  const southbound = new GrpcSouthbound({
+    address: config.southbound.address,
+    tls: southboundTls && { ...southboundTls, serverName: config.southbound.tls?.serverName },
+    token: config.southbound.token,
+    types: options.types,
+    logger: logger.child({ component: 'southbound-client' }),
+  });
+  const controller = createController({
+    handlers: options.handlers ?? [],
+    southbound,
+    config: config.controller,
+    logger,
+    ...(options.inspect && { inspect: options.inspect }),
+  });
+  let db: OpenedDbWatcher | undefined;
+  let metrics: ControllerMetrics | undefined;
+  let rest: RestServer | undefined;
+  const stopAll = (): Promise<void> =>
+    runAll(logger, [
+      // First, so the handlers see Shutdown while the southbound is still there to commit to.
+      ['controller', () => controller.close()],
+      ['DB watcher', () => db?.close()],
+      ['REST server', () => rest?.close()],
+      ['metrics', () => metrics?.close()],
+      ['southbound client', () => southbound.close()],
+    ]);
+
+  try {
+    await controller.start();
+    db = openDbWatcher({
+      eventLoop: controller,
+      agentLabel: config.agentLabel,
+      logger,
+      dataDir: config.dataDir,
+      etcdEndpoints: config.etcd.endpoints,
+      etcdTls: etcdTls?.ca ? { ca: etcdTls.ca, cert: etcdTls.cert, key: etcdTls.key } : undefined,
+      registry: options.registry,
+      delayLocalResync: config.controller.delayLocalResync,
+      remoteDBProbingInterval: config.controller.remoteDBProbingInterval,
+    });
+    const watcher = db.watcher;
+    metrics = new ControllerMetrics({ controller });
+    rest = await startRestServer({
+      controller,
+      metrics,
+      requestResync: () => watcher.requestResync(),
+      host: config.rest.host,
+      port: config.rest.port,
+      token: config.rest.token,
+      logger,
+    });
+    watcher.start();
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+  const { url } = rest;
+  const store = db.store;
+  logger.info(
+    { restUrl: url, southbound: config.southbound.address, db: config.etcd.endpoints.length > 0 ? config.etcd.endpoints : config.dataDir, agentLabel: config.agentLabel },
+    'agent started',
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    controller,
+    restUrl: url,
+    store,
+    logger,
+    close: () => (closing ??= stopAll().then(() => logger.info('agent stopped'))),
+  };
+}
