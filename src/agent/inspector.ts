@@ -1,7 +1,9 @@
-import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
-import { ControllerError } from '../api/errors';
+import { InspectorError } from './inspectorError';
+import { startInspectorRelay, type InspectorRelay } from './inspectorRelay';
+
+export { InspectorError };
 
 /**
  * `--inspect`: the running controller's actors, shown in the Stately inspector.
@@ -12,10 +14,6 @@ import { ControllerError } from '../api/errors';
  */
 
 type InspectModule = typeof import('@statelyai/inspect');
-/** The part of '@statelyai/inspect/server' used here (its types are not reachable from CommonJS). */
-interface InspectServerModule {
-  createInspectorServer(options?: { port?: number; url?: string; autoOpen?: boolean }): { stop(): void };
-}
 
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a native import() that TypeScript leaves alone.
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
@@ -24,8 +22,8 @@ export const DEFAULT_INSPECTOR_PORT = 8080;
 
 export interface InspectorOptions {
   /**
-   * Start the local relay (HTTP page + WebSocket) of @statelyai/inspect on this port. The
-   * browser page it serves embeds the Stately inspector and receives the events through it.
+   * Start the local relay (HTTP page + WebSocket, on 127.0.0.1) on this port. The browser page
+   * it serves embeds the Stately inspector and receives the events through it.
    */
   relayPort?: number;
   /** Instead of a relay of our own: send the events to this WebSocket (e.g. `ws://127.0.0.1:8080`). */
@@ -43,21 +41,6 @@ export interface RunningInspector {
   close(): Promise<void>;
 }
 
-/** The inspector could not be started (module missing, port taken). */
-export class InspectorError extends ControllerError {}
-
-/**
- * The relay listens on every interface and reports a taken port as an uncaught 'error' event,
- * which would kill the agent: check the port first, so the operator gets a clear error instead.
- */
-function checkPortFree(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (cause: Error) => reject(new InspectorError(`inspector relay port ${port} is not free: ${cause.message}`, { cause })));
-    probe.listen(port, () => probe.close(() => resolve()));
-  });
-}
-
 /**
  * Connects an XState `inspect` observer to the Stately inspector over a local WebSocket.
  *
@@ -71,7 +54,7 @@ function checkPortFree(port: number): Promise<void> {
  */
 export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
   if ((options.relayPort === undefined) === (options.url === undefined)) throw new InspectorError('give either a relay port or a WebSocket url');
-  let relay: { stop(): void } | undefined;
+  let relay: InspectorRelay | undefined;
   let url = options.url ?? '';
   let pageUrl: string | undefined;
   let inspectModule: InspectModule;
@@ -81,13 +64,9 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     throw new InspectorError(`cannot load @statelyai/inspect: ${(cause as Error).message}`, { cause });
   }
   if (options.relayPort !== undefined) {
-    const port = options.relayPort;
-    await checkPortFree(port);
-    const server = await importEsm<InspectServerModule>('@statelyai/inspect/server');
-    // autoOpen would run xdg-open on a server: the operator opens the page (docs/operations.md).
-    relay = server.createInspectorServer({ port, autoOpen: false });
-    url = `ws://127.0.0.1:${port}`;
-    pageUrl = `http://localhost:${port}`;
+    relay = await startInspectorRelay(options.relayPort);
+    url = `ws://127.0.0.1:${relay.port}`;
+    pageUrl = `http://localhost:${relay.port}`;
   }
   const inspector = inspectModule.createWebSocketInspector({ url });
   options.logger.info({ url, pageUrl }, 'Stately inspector: sending inspection events');
@@ -100,7 +79,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       if (closed) return;
       closed = true;
       inspector.stop();
-      relay?.stop();
+      await relay?.stop();
     },
   };
 }
