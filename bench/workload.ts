@@ -1,15 +1,5 @@
 import { Root, type Type } from 'protobufjs';
-import {
-  EventMethodType,
-  KubeStateChange,
-  UpdateDirectionType,
-  UpdateTransactionType,
-  type Event,
-  type EventHandler,
-  type ProtoMessage,
-  type UpdateEvent,
-  type UpdateOperations,
-} from '../src';
+import { CustomUpdateEvent, KubeStateChange, type Event, type EventHandler, type ProtoMessage, type UpdateOperations } from '../src';
 
 /** The benchmark's message type, defined in code: the benchmark must not depend on asset paths. */
 const root = Root.fromJSON({
@@ -27,39 +17,21 @@ const PodType: Type = root.lookupType('bench.Pod');
 const POD_COUNT = 1000;
 
 /** A user-defined update whose completion the producer can await (the strict per-event scenario). */
-export class BenchUpdate implements UpdateEvent {
+export class BenchUpdate extends CustomUpdateEvent {
   static readonly eventName = 'Bench Update';
-  private resolveDone!: () => void;
-  readonly processed = new Promise<void>((resolve) => {
-    this.resolveDone = resolve;
-  });
+  /** Settles when processed, even on error: the benchmark counts processed events; errors are checked separately. */
+  readonly processed: Promise<void>;
 
   constructor(
     readonly key: string,
     readonly value: ProtoMessage,
-  ) {}
+  ) {
+    super({ name: BenchUpdate.eventName });
+    this.processed = this.wait().catch(() => undefined);
+  }
 
-  getName(): string {
-    return BenchUpdate.eventName;
-  }
-  toString(): string {
+  override toString(): string {
     return `${BenchUpdate.eventName} ${this.key}`;
-  }
-  method(): EventMethodType {
-    return EventMethodType.Update;
-  }
-  transactionType(): UpdateTransactionType {
-    return UpdateTransactionType.BestEffort;
-  }
-  direction(): UpdateDirectionType {
-    return UpdateDirectionType.Forward;
-  }
-  isBlocking(): boolean {
-    return false;
-  }
-  // Resolves even on error: the benchmark counts processed events; errors are checked separately.
-  done(): void {
-    this.resolveDone();
   }
 }
 

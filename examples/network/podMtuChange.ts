@@ -1,4 +1,4 @@
-import { EventMethodType, UpdateDirectionType, UpdateTransactionType, type UpdateEvent } from '../../src';
+import { CustomUpdateEvent, UpdateTransactionType } from '../../src';
 
 /**
  * A user-defined event: set the MTU of every pod's interface. RevertOnFailure: the pod network
@@ -11,49 +11,14 @@ import { EventMethodType, UpdateDirectionType, UpdateTransactionType, type Updat
  * await change.wait(); // rejects with the refusal
  * ```
  */
-export class PodMtuChange implements UpdateEvent {
+export class PodMtuChange extends CustomUpdateEvent {
   static readonly eventName = 'Pod MTU Change';
-  private readonly outcome: Promise<void>;
-  private settle!: (err?: Error | null) => void;
 
   constructor(readonly mtu: number) {
-    this.outcome = new Promise<void>((resolve, reject) => {
-      this.settle = (err) => (err ? reject(err) : resolve());
-    });
-    // A producer that never awaits must not turn a refusal into an unhandled rejection.
-    this.outcome.catch(() => undefined);
+    super({ name: PodMtuChange.eventName, transactionType: UpdateTransactionType.RevertOnFailure, blocking: true });
   }
 
-  getName(): string {
-    return PodMtuChange.eventName;
-  }
-
-  toString(): string {
+  override toString(): string {
     return `${PodMtuChange.eventName}\n * mtu: ${this.mtu}`;
-  }
-
-  method(): EventMethodType {
-    return EventMethodType.Update;
-  }
-
-  transactionType(): UpdateTransactionType {
-    return UpdateTransactionType.RevertOnFailure;
-  }
-
-  direction(): UpdateDirectionType {
-    return UpdateDirectionType.Forward;
-  }
-
-  isBlocking(): boolean {
-    return true;
-  }
-
-  done(err?: Error | null): void {
-    this.settle(err);
-  }
-
-  /** Resolves when the event is processed; rejects with the refusal (or the commit's error). */
-  wait(): Promise<void> {
-    return this.outcome;
   }
 }

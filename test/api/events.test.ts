@@ -1,4 +1,5 @@
 import {
+  CustomUpdateEvent,
   DBResync,
   EventMethodType,
   ExternalConfigChange,
@@ -87,5 +88,27 @@ describe('built-in events, as the table of the semantics page says', () => {
       process.off('unhandledRejection', listener);
     }
     expect(unhandled).toEqual([]);
+  });
+
+  test('CustomUpdateEvent: a best-effort forward non-blocking update by default, configurable, with wait()', async () => {
+    const plain = new CustomUpdateEvent({ name: 'Mine' });
+    expect([plain.getName(), plain.toString(), plain.method(), plain.transactionType(), plain.direction(), plain.isBlocking()]).toEqual([
+      'Mine',
+      'Mine',
+      EventMethodType.Update,
+      UpdateTransactionType.BestEffort,
+      UpdateDirectionType.Forward,
+      false,
+    ]);
+    expect(isUpdateEvent(plain)).toBe(true);
+    const custom = new CustomUpdateEvent({
+      name: 'Strict',
+      transactionType: UpdateTransactionType.RevertOnFailure,
+      direction: UpdateDirectionType.Reverse,
+      blocking: true,
+    });
+    expect([custom.transactionType(), custom.direction(), custom.isBlocking()]).toEqual([UpdateTransactionType.RevertOnFailure, UpdateDirectionType.Reverse, true]);
+    custom.done(new Error('refused'));
+    await expect(custom.wait()).rejects.toThrow('refused');
   });
 });

@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import {
   createController,
+  CustomUpdateEvent,
   EventMethodType,
   InMemorySouthbound,
   UpdateDirectionType,
@@ -14,7 +15,6 @@ import {
   type KubeStateData,
   type ResyncOperations,
   type Southbound,
-  type UpdateEvent,
   type UpdateOperations,
 } from '../../src';
 import { Completion } from '../../src/api/events/completion';
@@ -99,37 +99,14 @@ export function recordingHandler(name: string, calls: string[], behaviour: Handl
 }
 
 /** A user-defined update event, with a wait() like the built-in blocking events. */
-export class TestUpdate implements UpdateEvent {
-  private readonly completion = new Completion();
+export class TestUpdate extends CustomUpdateEvent {
   constructor(
     readonly name = 'Test Update',
-    private readonly txnType = UpdateTransactionType.BestEffort,
-    private readonly dir = UpdateDirectionType.Forward,
-    private readonly blocking = false,
-  ) {}
-  getName(): string {
-    return this.name;
-  }
-  toString(): string {
-    return this.name;
-  }
-  method(): EventMethodType {
-    return EventMethodType.Update;
-  }
-  transactionType(): UpdateTransactionType {
-    return this.txnType;
-  }
-  direction(): UpdateDirectionType {
-    return this.dir;
-  }
-  isBlocking(): boolean {
-    return this.blocking;
-  }
-  done(err?: Error | null): void {
-    this.completion.done(err);
-  }
-  wait(): Promise<void> {
-    return this.completion.wait();
+    transactionType = UpdateTransactionType.BestEffort,
+    direction = UpdateDirectionType.Forward,
+    blocking = false,
+  ) {
+    super({ name, transactionType, direction, blocking });
   }
 }
 

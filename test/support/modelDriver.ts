@@ -1,9 +1,9 @@
 import pino from 'pino';
 import type { AnyEventObject, InspectionEvent, StateValue } from 'xstate';
 import type { ControllerConfig } from '../../src/api/config';
-import { EventMethodType, HealingResyncType, UpdateDirectionType, UpdateTransactionType } from '../../src/api/enums';
-import type { Event, UpdateEvent } from '../../src/api/event';
-import { DBResync, HealingResync, KubeStateChange, Shutdown } from '../../src/api/events';
+import { HealingResyncType, UpdateTransactionType } from '../../src/api/enums';
+import type { Event } from '../../src/api/event';
+import { CustomUpdateEvent, DBResync, HealingResync, KubeStateChange, Shutdown } from '../../src/api/events';
 import { FatalError } from '../../src/api/errors';
 import type { EventHandler } from '../../src/api/handler';
 import type { UpdateOperations } from '../../src/api/transaction';
@@ -29,26 +29,10 @@ export interface ReceivedEvent {
 export type Behaviour = 'pass' | 'block' | 'fail' | 'revertBlocks';
 
 /** A RevertOnFailure update: the only built-in-free way to make the loop revert. */
-export class RevertOnFailureChange implements UpdateEvent {
-  getName(): string {
-    return 'Revert-On-Failure Change';
+export class RevertOnFailureChange extends CustomUpdateEvent {
+  constructor() {
+    super({ name: 'Revert-On-Failure Change', transactionType: UpdateTransactionType.RevertOnFailure });
   }
-  toString(): string {
-    return this.getName();
-  }
-  method(): EventMethodType {
-    return EventMethodType.Update;
-  }
-  transactionType(): UpdateTransactionType {
-    return UpdateTransactionType.RevertOnFailure;
-  }
-  direction(): UpdateDirectionType {
-    return UpdateDirectionType.Forward;
-  }
-  isBlocking(): boolean {
-    return false;
-  }
-  done(): void {}
 }
 
 let podCounter = 0;

@@ -5,3 +5,4 @@ export { ExternalConfigResync } from './externalConfigResync';
 export { HealingResync } from './healingResync';
 export { Shutdown } from './shutdown';
 export { VerificationResync } from './verificationResync';
+export { CustomUpdateEvent, type CustomUpdateEventOptions } from './customUpdateEvent';
