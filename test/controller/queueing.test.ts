@@ -1,4 +1,3 @@
-import { createHook } from 'node:async_hooks';
 import pino from 'pino';
 import {
   BlockingEventInLoopError,
@@ -19,6 +18,7 @@ import {
   type Event,
 } from '../../src';
 import { pod } from '../support/messages';
+import { recordTimers } from '../support/timers';
 import { gate, waitFor } from '../support/waitFor';
 import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
 
@@ -207,14 +207,7 @@ describe('queueing', () => {
 
   test('close() leaves no timer behind, even with periodic healing and a scheduled healing resync', async () => {
     // Every Timeout created while the controller lives must be gone once close() resolves.
-    const live = new Set<number>();
-    let tracking = true;
-    const hook = createHook({
-      init: (id, type) => {
-        if (tracking && type === 'Timeout') live.add(id);
-      },
-      destroy: (id) => live.delete(id),
-    }).enable();
+    const timers = recordTimers();
     try {
       controller = await startController({
         handlers: [recordingHandler('h', calls, { update: () => { throw new Error('needs healing'); } })],
@@ -226,13 +219,12 @@ describe('queueing', () => {
       controller.pushEvent(failing);
       await failing.wait().catch(() => undefined);
       expect(controller.actor.getSnapshot().matches({ running: { healing: 'scheduled', periodicHealing: 'waiting' } })).toBe(true);
-      expect(live.size).toBeGreaterThanOrEqual(3);
+      expect(timers.live.size).toBeGreaterThanOrEqual(3);
       await controller.close();
-      tracking = false;
-      // Node reports destroyed timers asynchronously, in batches.
-      await waitFor(() => live.size === 0, `no timer left (${live.size} live)`);
+      timers.stopRecording();
+      await waitFor(() => timers.live.size === 0, `no timer left (${timers.live.size} live)`);
     } finally {
-      hook.disable();
+      timers.dispose();
     }
   });
 

@@ -1,3 +1,4 @@
+import { recordTimers } from '../support/timers';
 import { DB_EXTERNAL_SOURCE } from '../../src/api/externalConfig';
 import { DbWatcher } from '../../src/dbwatcher/dbWatcher';
 import { KSR_PREFIX, agentPrefix } from '../../src/dbwatcher/keys';
@@ -120,14 +121,20 @@ describe('DbWatcher rules (scripted store)', () => {
   });
 
   test('requestResync() pushes a new DBResync; close() stops everything', async () => {
+    const timers = recordTimers();
     await startWatcher();
     watcher.requestResync();
     await waitFor('the requested resync', () => loop.resyncs().length === 2);
     await watcher.close();
     const calls = store.listCalls;
     watcher.requestResync();
-    // An absence can only be observed over time: five probing intervals pass without a store call.
-    await new Promise((resolve) => setTimeout(resolve, 5 * 30));
+    timers.stopRecording();
+    try {
+      // Nothing can happen later: every timer the watcher made (probes, retries) is gone.
+      await waitFor('no timer of the watcher left', () => timers.live.size === 0);
+    } finally {
+      timers.dispose();
+    }
     expect(store.listCalls).toBe(calls);
     expect(store.listener).toBeUndefined();
   });
