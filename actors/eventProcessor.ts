@@ -3,15 +3,15 @@ import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import type { AnyActorRef } from 'xstate';
 import type { ControllerConfig } from '../src/api/config';
-import { EventMethodType, HealingResyncType, UpdateDirectionType, UpdateTransactionType, isResync } from '../src/api/enums';
-import { isUpdateEvent, type Event, type UpdateEvent } from '../src/api/event';
+import { EventMethodType, HealingResyncType } from '../src/api/enums';
 import { DBResync } from '../src/api/events/dbResync';
 import { ExternalConfigChange } from '../src/api/events/externalConfigChange';
 import { HealingResync } from '../src/api/events/healingResync';
 import { Shutdown } from '../src/api/events/shutdown';
 import { VerificationResync } from '../src/api/events/verificationResync';
-import { AbortEventError, FatalError, HealingFailedError, InvalidEventError, toError } from '../src/api/errors';
-import type { EventRecord, HandlerRecord, ProcessedEvent } from '../src/api/history';
+import { FatalError, HealingFailedError, toError } from '../src/api/errors';
+import type { ExternalConfigSource } from '../src/api/externalConfig';
+import type { ProcessedEvent } from '../src/api/history';
 import type { ResyncType } from '../src/api/southbound';
 import type { LoopNotification, LoopPhase } from '../machines/controller.events';
 import { applyBookkeeping } from './bookkeeping';
@@ -19,10 +19,10 @@ import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
 import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
-import { EventTransaction } from './eventTransaction';
+import { EventRun } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
-import { ask, type CallOutcome, type HandlerCall } from './handlerActor';
-import type { ExternalConfigSource } from '../src/api/externalConfig';
+import { ask } from './handlerActor';
+import { callHandlers, revertHandlers, selectHandlers } from './handlerCalls';
 import type { CommitCall, CommitOutcome } from './transactionActor';
 import { VerificationCheck } from './verification';
 
@@ -57,32 +57,10 @@ const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
   [EventMethodType.DownstreamResync]: 'downstream',
 };
 
-/** Reads an event's identity without trusting it: a user-defined event may throw. */
-function identify(event: Event): { name: string; description: string; method?: EventMethodType } {
-  let name = '<unnamed event>';
-  try {
-    name = String(event.getName());
-  } catch {
-    // keep the placeholder; the event fails below with InvalidEventError
-  }
-  let description = name;
-  try {
-    description = String(event.toString());
-  } catch {
-    // keep the name
-  }
-  try {
-    const method = event.method();
-    if (typeof EventMethodType[method] === 'string') return { name, description, method };
-  } catch {
-    // no method: invalid
-  }
-  return { name, description };
-}
-
 /**
- * Processes one event at a time: every step of "Processing one event" of the semantics page.
- * It never throws; a defect in an event or handler becomes that event's error.
+ * Processes one event at a time: every step of "Processing one event" of the semantics page, in
+ * order (the handler calls are in handlerCalls.ts, the commit in transactionActor.ts). It never
+ * throws; a defect in an event or a handler becomes that event's error.
  */
 export class EventProcessor {
   private nextSeqNum = 0;
@@ -109,201 +87,108 @@ export class EventProcessor {
 
   private async processInFrame({ event, followUpTo }: QueuedEvent): Promise<void> {
     const { deps } = this;
-    const { name, description, method } = identify(event);
-    const timed = deps.processed.observed;
-    const startedAt = timed ? performance.now() : 0;
-    const handlerDurationsMs: number[] = [];
-    let commitDurationMs: number | undefined;
-    let eventError: Error | undefined;
-    let fatal: Error | undefined;
-    let needsHealing = false;
+    const run = new EventRun(event, followUpTo, deps.processed.observed);
 
-    // Steps 1-2: bookkeeping.
-    let updateEvent: UpdateEvent | undefined;
-    if (method === undefined) {
-      eventError = new InvalidEventError(`event "${name}" has no valid method()`);
-    } else if (method === EventMethodType.Update) {
-      if (isUpdateEvent(event)) updateEvent = event;
-      else eventError = new InvalidEventError(`event "${name}" has method Update but does not implement UpdateEvent`);
-    }
-    if (!eventError) {
-      const bookkeeping = applyBookkeeping(event, method as EventMethodType, deps);
+    // Steps 1-2: what the controller learns from the event before any handler runs.
+    if (!run.invalid) {
+      const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
       if (bookkeeping) await bookkeeping;
       if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
     }
-    const resync = method !== undefined && isResync(method);
-    let txnType = UpdateTransactionType.BestEffort;
-    let direction = UpdateDirectionType.Forward;
-    if (updateEvent) {
-      try {
-        txnType = updateEvent.transactionType();
-        direction = updateEvent.direction();
-      } catch (thrown) {
-        eventError = new InvalidEventError(`event "${name}": transactionType()/direction() failed`, { cause: thrown });
-        updateEvent = undefined;
-      }
-    }
-    const revertOnFailure = updateEvent !== undefined && txnType === UpdateTransactionType.RevertOnFailure;
-
-    // Steps 3-4: handler order and filter.
-    let ordered: readonly string[] = [];
-    if (!eventError && method !== EventMethodType.DownstreamResync) {
-      ordered = direction === UpdateDirectionType.Reverse && updateEvent ? [...deps.handlerNames].reverse() : deps.handlerNames;
-    }
-    const selected: { name: string; error?: Error }[] = [];
-    for (const handler of ordered) {
-      const pending = ask<HandlerCall, boolean>(deps.handlerActor(handler), { type: 'handlesEvent', event });
-      const settled = pending instanceof Promise ? await pending : pending;
-      if (!settled.ok) selected.push({ name: handler, error: settled.error });
-      else if (settled.value) selected.push({ name: handler });
-    }
-
+    // Steps 3-4.
+    run.selected = await selectHandlers(run, deps);
     // Steps 5-6: sequence number, history record, log.
-    const record: EventRecord = {
+    run.record = {
       seqNum: this.nextSeqNum++,
       processingStart: deps.now(),
       processingEnd: 0,
       isFollowUp: followUpTo !== undefined,
       ...(followUpTo !== undefined && { followUpTo }),
-      name,
-      description,
-      method: method ?? EventMethodType.Update,
+      name: run.name,
+      description: run.description,
+      method: run.method ?? EventMethodType.Update,
       handlers: [],
     };
-    deps.log.newEvent(record, selected.map((h) => h.name));
-    this.setPhase(resync ? 'resyncing' : 'updating');
+    deps.log.newEvent(run.record, run.selected.map((h) => h.name));
+    this.setPhase(run.resync ? 'resyncing' : 'updating');
 
     // Step 7: the handlers build the transaction.
-    const txn = new EventTransaction();
-    deps.state.currentTxn = txn;
-    const verification = event instanceof VerificationResync ? new VerificationCheck(deps, selected.map((h) => h.name)) : undefined;
+    deps.state.currentTxn = run.txn;
+    const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name)) : undefined;
     if (verification) await verification.before();
-    const changes: string[] = [];
-    let called = 0;
-    let failedHandler = -1;
-    let aborted = false;
-    for (const handler of selected) {
-      called++;
-      let outcome: CallOutcome;
-      const callStart = timed ? performance.now() : 0;
-      if (handler.error) {
-        outcome = { ok: false, error: handler.error };
-      } else {
-        const call: HandlerCall = updateEvent
-          ? { type: 'update', event, txn }
-          : { type: 'resync', event, kubeState: deps.state.kubeState, resyncCount: deps.state.resyncCount, txn };
-        const pending = ask(deps.handlerActor(handler.name), call);
-        outcome = pending instanceof Promise ? await pending : pending;
-      }
-      if (timed) handlerDurationsMs.push(performance.now() - callStart);
-      const call: HandlerRecord = { handler: handler.name, revert: false };
-      if (outcome.ok) {
-        if (updateEvent && typeof outcome.value === 'string' && outcome.value !== '') {
-          call.change = outcome.value;
-          changes.push(`${handler.name}: ${outcome.value}`);
-        }
-        record.handlers.push(call);
-        continue;
-      }
-      const error = outcome.error;
-      call.error = error.message;
-      record.handlers.push(call);
-      eventError ??= error;
-      if (error instanceof FatalError) {
-        fatal = error;
-        break;
-      }
-      if (error instanceof AbortEventError) {
-        // The original never honoured Abort for best-effort events (it tested FatalError twice).
-        aborted = true;
-        needsHealing = true;
-        failedHandler = called - 1;
-        break;
-      }
-      if (revertOnFailure) {
-        failedHandler = called - 1;
-        break;
-      }
-      // The original never marked resyncs as needing healing, leaving its step 12 dead.
-      if (resync || txnType === UpdateTransactionType.BestEffort) needsHealing = true;
-    }
-    if (verification) await verification.after(record);
+    await callHandlers(run, deps);
+    if (verification) await verification.after(run.record);
 
-    // Steps 8-9: merge external config and commit.
-    let commitFailed = false;
-    if (!fatal && !aborted && !(revertOnFailure && eventError)) {
-      const scope: MergeScope =
-        method === EventMethodType.DownstreamResync
-          ? { kind: 'none' }
-          : resync
-            ? { kind: 'resync' }
-            : { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
-      const commitCall: CommitCall = {
-        type: 'commit',
-        txn,
-        scope,
-        description: [name, ...changes].join('\n * '),
-        resync: method === undefined ? undefined : RESYNC_TYPES[method],
-        startup: method === EventMethodType.FullResync && deps.state.resyncCount === 1,
-        revertOnFailure,
-      };
-      const commitStart = timed ? performance.now() : 0;
-      const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), commitCall);
-      const settled = pending instanceof Promise ? await pending : pending;
-      if (timed && (!settled.ok || settled.value.committed)) commitDurationMs = performance.now() - commitStart;
-      const outcome: CommitOutcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false };
-      if (outcome.result?.recorded) record.txn = outcome.result.recorded;
-      if (outcome.error) {
-        commitFailed = true;
-        record.txnError = outcome.error.message;
-        eventError ??= outcome.error;
-        if (!revertOnFailure && (resync || txnType === UpdateTransactionType.BestEffort) && !outcome.onlyExternalConfigFailed) {
-          needsHealing = true;
-        }
-      }
-    }
+    // Steps 8-9.
+    if (!run.fatal && !run.aborted && !(run.revertOnFailure && run.error)) await this.commit(run);
     deps.state.currentTxn = undefined;
 
-    // Step 10: revert.
-    if (revertOnFailure && eventError && !fatal) {
+    // Step 10.
+    if (run.revertOnFailure && run.error && !run.fatal) {
       this.setPhase('reverting');
-      const toRevert = commitFailed ? selected.slice(0, called) : selected.slice(0, Math.max(failedHandler, 0));
-      for (const handler of [...toRevert].reverse()) {
-        const callStart = timed ? performance.now() : 0;
-        const pending = ask(deps.handlerActor(handler.name), { type: 'revert', event } satisfies HandlerCall);
-        const outcome = pending instanceof Promise ? await pending : pending;
-        if (timed) handlerDurationsMs.push(performance.now() - callStart);
-        const call: HandlerRecord = { handler: handler.name, revert: true };
-        record.handlers.push(call);
-        if (outcome.ok) continue;
-        call.error = outcome.error.message;
-        if (outcome.error instanceof FatalError) {
-          fatal = outcome.error;
-          break;
-        }
-        needsHealing = true;
-      }
+      await revertHandlers(run, deps);
     }
 
-    // Step 12 (decided before finishing, so that the event is finished with its final error).
-    if (!fatal && eventError && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
-      fatal = new FatalError(new HealingFailedError(eventError));
+    // Step 12, decided before finishing so that the event is finished with its final error.
+    if (!run.fatal && run.error && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
+      run.fatal = new FatalError(new HealingFailedError(run.error));
     }
-    if (fatal && !(eventError instanceof FatalError)) eventError = fatal;
+    if (run.fatal && !(run.error instanceof FatalError)) run.error = run.fatal;
 
-    // Step 11: finish.
+    this.finish(run);
+  }
+
+  /** Steps 8-9: the transaction actor merges external config and commits. */
+  private async commit(run: EventRun): Promise<void> {
+    const { deps } = this;
+    const { event, method } = run;
+    const scope: MergeScope =
+      method === EventMethodType.DownstreamResync
+        ? { kind: 'none' }
+        : run.resync
+          ? { kind: 'resync' }
+          : { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
+    const commitCall: CommitCall = {
+      type: 'commit',
+      txn: run.txn,
+      scope,
+      description: [run.name, ...run.changes].join('\n * '),
+      resync: method === undefined ? undefined : RESYNC_TYPES[method],
+      startup: method === EventMethodType.FullResync && deps.state.resyncCount === 1,
+      revertOnFailure: run.revertOnFailure,
+    };
+    const start = run.timed ? performance.now() : 0;
+    const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), commitCall);
+    const settled = pending instanceof Promise ? await pending : pending;
+    if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
+    const outcome: CommitOutcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false };
+    if (outcome.result?.recorded) run.record.txn = outcome.result.recorded;
+    if (!outcome.error) return;
+    run.commitFailed = true;
+    run.record.txnError = outcome.error.message;
+    run.fail(outcome.error);
+    if (!run.revertOnFailure && run.healsAfterError && !outcome.onlyExternalConfigFailed) run.needsHealing = true;
+  }
+
+  /** Steps 11, 13 and 14: finish the event, then tell the machine what follows from it. */
+  private finish(run: EventRun): void {
+    const { deps } = this;
+    const { event, record, error } = run;
     record.processingEnd = deps.now();
-    deps.log.finalized(record, eventError);
+    deps.log.finalized(record, error);
     deps.history.append(record);
-    finish(event, eventError);
-    if (timed) deps.processed.next({ record, error: eventError, durationMs: performance.now() - startedAt, handlerDurationsMs, commitDurationMs });
+    finish(event, error);
+    if (run.timed) {
+      const { handlerDurationsMs, commitDurationMs } = run;
+      deps.processed.next({ record, error, durationMs: performance.now() - run.startedAt, handlerDurationsMs, commitDurationMs });
+    }
 
     if (event instanceof Shutdown) {
       deps.queue.close();
       return;
     }
-    if (fatal) {
-      deps.notify({ type: 'loop.fatal', error: fatal });
+    if (run.fatal) {
+      deps.notify({ type: 'loop.fatal', error: run.fatal });
       return;
     }
     if (event instanceof DBResync && !this.startupResyncDone) {
@@ -312,13 +197,13 @@ export class EventProcessor {
       deps.notify({ type: 'loop.startupResyncDone' });
     }
     // Step 13: the machine schedules the healing resync, once.
-    if (needsHealing) deps.notify({ type: 'loop.needsHealing', error: eventError ?? toError('event needs healing') });
+    if (run.needsHealing) deps.notify({ type: 'loop.needsHealing', error: error ?? toError('event needs healing') });
     // Step 14.
-    if (deps.config.enableVerification && !eventError && !(event instanceof VerificationResync)) {
+    if (deps.config.enableVerification && !error && !(event instanceof VerificationResync)) {
       try {
         deps.queue.pushFollowUp(new VerificationResync(), record.seqNum);
-      } catch (error) {
-        deps.logger.error({ seqNum: record.seqNum, err: error }, 'verification resync not queued');
+      } catch (pushError) {
+        deps.logger.error({ seqNum: record.seqNum, err: pushError }, 'verification resync not queued');
       }
     }
   }
