@@ -1,8 +1,13 @@
 import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../src/api/enums';
 import { isUpdateEvent, type Event, type UpdateEvent } from '../src/api/event';
-import { InvalidEventError } from '../src/api/errors';
-import type { EventRecord } from '../src/api/history';
+import { AbortEventError, FatalError, InvalidEventError } from '../src/api/errors';
+import type { EventRecord, HandlerRecord } from '../src/api/history';
 import { EventTransaction } from './eventTransaction';
+import type { CallOutcome } from './handlerActor';
+import type { CommitOutcome } from './transactionActor';
+
+/** Whether the loop over handlers goes on after a call. */
+export type Next = 'continue' | 'stop';
 
 /** A handler taking part in the event; `error` when its handlesEvent failed. */
 export interface SelectedHandler {
@@ -35,8 +40,10 @@ function identify(event: Event): { name: string; description: string; method?: E
 
 /**
  * One event while the processor works on it: what kind of event it is, what happened so far
- * (first error, fatal, healing), and the record being written. Created once per event and
- * passed through the steps of "Processing one event".
+ * (first error, fatal, healing), the record being written, and the rules that decide what an
+ * error means (steps 7, 9 and 10 of "Processing one event"). Synchronous on purpose: the
+ * processor awaits only the calls that return promises, so synchronous handlers cost no
+ * microtask (see docs/architecture.md).
  */
 export class EventRun {
   readonly name: string;
@@ -107,5 +114,82 @@ export class EventRun {
   /** A BestEffort update or any resync needs healing after an error (the original never healed resyncs). */
   get healsAfterError(): boolean {
     return this.resync || (this.updateEvent !== undefined && this.txnType === UpdateTransactionType.BestEffort);
+  }
+
+  /**
+   * Step 7: records a handler's update/resync call. Fatal and Abort stop the event,
+   * RevertOnFailure stops it to revert, BestEffort and resyncs go on and need healing,
+   * BestEffortIgnoreErrors just goes on.
+   */
+  recordCall(handler: string, outcome: CallOutcome): Next {
+    this.called++;
+    const call: HandlerRecord = { handler, revert: false };
+    this.record.handlers.push(call);
+    if (outcome.ok) {
+      if (this.updateEvent && typeof outcome.value === 'string' && outcome.value !== '') {
+        call.change = outcome.value;
+        this.changes.push(`${handler}: ${outcome.value}`);
+      }
+      return 'continue';
+    }
+    const { error } = outcome;
+    call.error = error.message;
+    this.fail(error);
+    if (error instanceof FatalError) {
+      this.fatal = error;
+      return 'stop';
+    }
+    if (error instanceof AbortEventError) {
+      // The original never honoured Abort for best-effort events (it tested FatalError twice).
+      this.aborted = true;
+      this.needsHealing = true;
+      this.stoppedAt = this.called - 1;
+      return 'stop';
+    }
+    if (this.revertOnFailure) {
+      this.stoppedAt = this.called - 1;
+      return 'stop';
+    }
+    if (this.healsAfterError) this.needsHealing = true;
+    return 'continue';
+  }
+
+  /** Steps 8-9 are skipped after Fatal, Abort, or a RevertOnFailure handler error. */
+  get commits(): boolean {
+    return !this.fatal && !this.aborted && !(this.revertOnFailure && this.error);
+  }
+
+  /** Step 9: a failed commit fails the event and needs healing unless only external config failed. */
+  recordCommit(outcome: CommitOutcome): void {
+    if (outcome.result?.recorded) this.record.txn = outcome.result.recorded;
+    if (!outcome.error) return;
+    this.commitFailed = true;
+    this.record.txnError = outcome.error.message;
+    this.fail(outcome.error);
+    if (!this.revertOnFailure && this.healsAfterError && !outcome.onlyExternalConfigFailed) this.needsHealing = true;
+  }
+
+  /** Step 10 happens for a failed RevertOnFailure event that is not fatal. */
+  get reverts(): boolean {
+    return this.revertOnFailure && this.error !== undefined && !this.fatal;
+  }
+
+  /** Step 10: the handlers called before the one that failed (all of them when the commit failed), last first. */
+  handlersToRevert(): SelectedHandler[] {
+    return (this.commitFailed ? this.selected.slice(0, this.called) : this.selected.slice(0, Math.max(this.stoppedAt, 0))).reverse();
+  }
+
+  /** Step 10: a revert error needs healing; a Fatal one stops reverting. */
+  recordRevert(handler: string, outcome: CallOutcome): Next {
+    const call: HandlerRecord = { handler, revert: true };
+    this.record.handlers.push(call);
+    if (outcome.ok) return 'continue';
+    call.error = outcome.error.message;
+    if (outcome.error instanceof FatalError) {
+      this.fatal = outcome.error;
+      return 'stop';
+    }
+    this.needsHealing = true;
+    return 'continue';
   }
 }
