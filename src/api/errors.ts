@@ -153,3 +153,14 @@ export class TransactionError extends ControllerError {
     this.recorded = args.recorded;
   }
 }
+
+/**
+ * The southbound could not be reached or is not serving: the transaction never started. This is
+ * an outage, not an error of the configuration: the controller keeps processing events, retries
+ * with backoff and runs a full resync once a commit goes through again.
+ */
+export class SouthboundUnavailableError extends TransactionError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super({ initError: `southbound unavailable: ${reason}`, cause: options?.cause });
+  }
+}

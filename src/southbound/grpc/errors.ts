@@ -1,13 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
-import { ControllerError, TransactionError } from '../../api/errors';
+import { ControllerError, SouthboundUnavailableError } from '../../api/errors';
 
 /**
  * The southbound could not be reached (down, restarting, wrong address): the transaction never
  * started. The controller heals once the southbound is back.
  */
-export class SouthboundUnreachableError extends TransactionError {
+export class SouthboundUnreachableError extends SouthboundUnavailableError {
   constructor(readonly address: string, cause: unknown) {
-    super({ initError: `southbound at ${address} is unreachable: ${describeGrpcError(cause)}`, cause });
+    super(`southbound at ${address} is unreachable: ${describeGrpcError(cause)}`, { cause });
   }
 }
 
