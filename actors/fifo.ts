@@ -22,6 +22,16 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The item `index` places after the oldest (0 = the oldest). */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.size ? this.items[this.head + index] : undefined;
+  }
+
+  /** A copy of the items, oldest first. */
+  toArray(): T[] {
+    return this.items.slice(this.head) as T[];
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const rest = this.items.slice(this.head) as T[];

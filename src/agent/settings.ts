@@ -1,4 +1,4 @@
-import { CONTROLLER_SETTING_NAMES, DEFAULT_CONTROLLER_CONFIG } from '../api/config';
+import { CONTROLLER_SETTING_KINDS, CONTROLLER_SETTING_NAMES, DEFAULT_CONTROLLER_CONFIG } from '../api/config';
 
 /**
  * Every setting of the agent, in one table: the config file key (a dotted path into the YAML or
@@ -54,12 +54,19 @@ const CONTROLLER_DESCRIPTIONS: Record<(typeof CONTROLLER_SETTING_NAMES)[number],
   permanentlyRecordedInitPeriod: '... except those of the first part of run time (ms)',
   eventHistoryTrimInterval: 'how often the history is trimmed (ms)',
   enableVerification: 'verification mode',
+  eventHistoryMaxRecords: 'the event history never holds more records',
+  handlerTimeout: 'a handler call not settled by then fails with HandlerTimeoutError (ms, 0 = none)',
+  commitTimeout: 'a southbound commit not answered by then counts as an outage (ms, 0 = none)',
+  maxHealingBackoff: 'cap of the retry delay while the southbound is unavailable (ms)',
+  maxFailedEventsInPeriod: 'more failed events than this within failedEventsPeriod is fatal (0 = off)',
+  failedEventsPeriod: 'the window of maxFailedEventsInPeriod (ms)',
 };
 
 function controllerSettings(): SettingSpec[] {
   return CONTROLLER_SETTING_NAMES.map((name) => {
     const value = DEFAULT_CONTROLLER_CONFIG[name];
-    const kind: SettingKind = typeof value === 'boolean' ? 'boolean' : name === 'eventQueueSize' || name === 'maxRetryAttempts' ? 'integer' : 'duration';
+    const settingKind = CONTROLLER_SETTING_KINDS[name];
+    const kind: SettingKind = settingKind === 'count' ? 'integer' : settingKind;
     return { key: `controller.${name}`, kind, description: CONTROLLER_DESCRIPTIONS[name], defaultText: String(value) };
   });
 }

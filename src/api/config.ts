@@ -34,6 +34,18 @@ export interface ControllerConfig {
   eventHistoryTrimInterval: number;
   /** Verification mode. */
   enableVerification: boolean;
+  /** The history never holds more records: the oldest go first, then those of the init period. */
+  eventHistoryMaxRecords: number;
+  /** A handler call not settled by then fails with HandlerTimeoutError; 0 = no limit. */
+  handlerTimeout: number;
+  /** A southbound commit not answered by then counts as the southbound being unavailable; 0 = no limit. */
+  commitTimeout: number;
+  /** Cap of the doubling retry delay while the southbound is unavailable (it starts at delayAfterErrorHealing). */
+  maxHealingBackoff: number;
+  /** More failed events than this within failedEventsPeriod is fatal; 0 = off. */
+  maxFailedEventsInPeriod: number;
+  /** The window of maxFailedEventsInPeriod. */
+  failedEventsPeriod: number;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.freeze({
@@ -53,11 +65,18 @@ export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.free
   permanentlyRecordedInitPeriod: 60 * 60 * 1000,
   eventHistoryTrimInterval: 60 * 1000,
   enableVerification: false,
+  eventHistoryMaxRecords: 10000,
+  handlerTimeout: 60000,
+  commitTimeout: 120000,
+  maxHealingBackoff: 60000,
+  maxFailedEventsInPeriod: 0,
+  failedEventsPeriod: 60000,
 });
 
-type Kind = 'boolean' | 'count' | 'duration';
+/** What kind of value a setting takes: durations are milliseconds, counts non-negative integers. */
+export type ControllerSettingKind = 'boolean' | 'count' | 'duration';
 
-const SETTING_KINDS: Record<keyof ControllerConfig, Kind> = {
+export const CONTROLLER_SETTING_KINDS: Readonly<Record<keyof ControllerConfig, ControllerSettingKind>> = {
   eventQueueSize: 'count',
   enableRetry: 'boolean',
   delayRetry: 'duration',
@@ -74,22 +93,33 @@ const SETTING_KINDS: Record<keyof ControllerConfig, Kind> = {
   permanentlyRecordedInitPeriod: 'duration',
   eventHistoryTrimInterval: 'duration',
   enableVerification: 'boolean',
+  eventHistoryMaxRecords: 'count',
+  handlerTimeout: 'duration',
+  commitTimeout: 'duration',
+  maxHealingBackoff: 'duration',
+  maxFailedEventsInPeriod: 'count',
+  failedEventsPeriod: 'duration',
 };
 
 /** The names of every setting, in the order of the semantics page. */
-export const CONTROLLER_SETTING_NAMES = Object.keys(SETTING_KINDS) as (keyof ControllerConfig)[];
+export const CONTROLLER_SETTING_NAMES = Object.keys(CONTROLLER_SETTING_KINDS) as (keyof ControllerConfig)[];
 
 // setTimeout silently turns delays above 2^31-1 ms into 1 ms: reject them instead.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A queue or a history of zero entries could hold nothing at all. */
+function minimumCount(key: keyof ControllerConfig): number {
+  return key === 'eventQueueSize' || key === 'eventHistoryMaxRecords' ? 1 : 0;
+}
+
 function check(key: keyof ControllerConfig, value: unknown): void {
-  switch (SETTING_KINDS[key]) {
+  switch (CONTROLLER_SETTING_KINDS[key]) {
     case 'boolean':
       if (typeof value !== 'boolean') throw new InvalidConfigError(key, value, 'true or false');
       return;
     case 'count':
-      if (!Number.isSafeInteger(value) || (value as number) < (key === 'eventQueueSize' ? 1 : 0)) {
-        throw new InvalidConfigError(key, value, key === 'eventQueueSize' ? 'an integer >= 1' : 'an integer >= 0');
+      if (!Number.isSafeInteger(value) || (value as number) < minimumCount(key)) {
+        throw new InvalidConfigError(key, value, `an integer >= ${minimumCount(key)}`);
       }
       return;
     case 'duration':
@@ -104,7 +134,7 @@ function check(key: keyof ControllerConfig, value: unknown): void {
 export function resolveControllerConfig(overrides: Partial<ControllerConfig> = {}): ControllerConfig {
   const resolved: ControllerConfig = { ...DEFAULT_CONTROLLER_CONFIG };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in SETTING_KINDS)) throw new InvalidConfigError(key, value, `one of ${CONTROLLER_SETTING_NAMES.join(', ')}`);
+    if (!(key in CONTROLLER_SETTING_KINDS)) throw new InvalidConfigError(key, value, `one of ${CONTROLLER_SETTING_NAMES.join(', ')}`);
     if (value === undefined) continue;
     check(key as keyof ControllerConfig, value);
     (resolved as unknown as Record<string, unknown>)[key] = value;

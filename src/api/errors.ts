@@ -5,15 +5,54 @@ import type { RecordedTransaction } from './southbound';
  * every error that wraps another keeps it as `cause`.
  */
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+/**
+ * A message for anything thrown. Never throws: a thrown value may have no prototype, a `message`
+ * getter that throws, or a `toString` that throws, and the loop must survive all of them.
+ */
+export function describeThrown(thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) {
+      const message: unknown = thrown.message;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // fall through to the generic renderings
+  }
+  try {
+    return String(thrown);
+  } catch {
+    // an object without toString (Object.create(null)) or with one that throws
+  }
+  try {
+    return Object.prototype.toString.call(thrown);
+  } catch {
+    return '<unprintable value>';
+  }
 }
 
-/** Turns anything thrown into an Error, keeping Errors as they are. */
+const describe = describeThrown;
+
+/** Whether `thrown` is an Error whose message can be read (a defective getter disqualifies it). */
+function isUsableError(thrown: unknown): thrown is Error {
+  try {
+    return thrown instanceof Error && typeof thrown.message === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** A thrown value that was not a usable Error; the value itself is kept as `cause`. */
+export class NonErrorThrownError extends Error {
+  constructor(thrown: unknown) {
+    super(`non-Error thrown: ${describeThrown(thrown)}`, { cause: thrown });
+    this.name = 'NonErrorThrownError';
+  }
+}
+
+/** Turns anything thrown into an Error, keeping usable Errors as they are. Never throws. */
 export function toError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
-  return new Error(`non-Error thrown: ${describe(thrown)}`, { cause: thrown });
+  if (isUsableError(thrown)) return thrown;
+  return new NonErrorThrownError(thrown);
 }
 
 /** Base class of every error the controller defines. */
@@ -41,6 +80,48 @@ export class AbortEventError extends ControllerError {
   }
   getOriginalError(): Error {
     return toError(this.cause);
+  }
+}
+
+/**
+ * A handler call did not settle within `handlerTimeout`: the event is aborted (reverted when it is
+ * RevertOnFailure) and healing follows, as for an AbortEventError. A late settlement is ignored.
+ */
+export class HandlerTimeoutError extends AbortEventError {
+  constructor(
+    readonly handler: string,
+    readonly call: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`handler "${handler}" did not finish ${call}() within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * More events failed within `failedEventsPeriod` than `maxFailedEventsInPeriod` allows: the
+ * controller gives up, as an OTP supervisor does past its restart intensity.
+ */
+export class FailedEventsEscalationError extends ControllerError {
+  constructor(
+    readonly failedEvents: number,
+    readonly periodMs: number,
+    readonly maxFailedEvents: number,
+  ) {
+    super(`${failedEvents} events failed within ${periodMs} ms (maxFailedEventsInPeriod is ${maxFailedEvents})`);
+  }
+}
+
+/** A processing step outside the handler calls failed for this event (a defect of the event or of the runtime). */
+export class EventProcessingError extends ControllerError {
+  constructor(readonly step: string, cause: unknown) {
+    super(`${step} failed: ${describe(cause)}`, { cause });
+  }
+}
+
+/** External config could not be merged into one key's value (e.g. messages of different types). */
+export class ExternalConfigMergeError extends ControllerError {
+  constructor(readonly key: string, cause: unknown) {
+    super(`external config of "${key}" not merged: ${describe(cause)}`, { cause });
   }
 }
 
