@@ -4,8 +4,8 @@ import { fromCallback } from 'xstate';
 import { FatalError } from '../src/api/errors';
 import type { EventLoopCommand } from '../machines/controller.machine';
 import type { LoopNotification } from '../machines/controller.events';
-import type { EventQueue } from './eventQueue';
-import type { EventProcessor } from './eventProcessor';
+import type { EventQueue } from '../src/loop/eventQueue';
+import type { EventProcessor } from '../src/loop/eventProcessor';
 
 export interface EventLoopDeps {
   queue: EventQueue;

@@ -2,9 +2,9 @@ import { fromCallback } from 'xstate';
 import type { ControllerConfig } from '../src/api/config';
 import { TransactionError, toError } from '../src/api/errors';
 import type { CommitRequest, CommitResult, ResyncType, Southbound } from '../src/api/southbound';
-import type { ConfigState } from './configState';
-import type { EventTransaction } from './eventTransaction';
-import { mergeExternalConfig, type MergeScope } from './externalConfigMerge';
+import type { ConfigState } from '../src/loop/configState';
+import type { EventTransaction } from '../src/loop/eventTransaction';
+import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
 import { replyWith, type Request } from './handlerActor';
 
 /** Commit one event's transaction (steps 8 and 9 of "Processing one event"). */

@@ -14,12 +14,12 @@ import type { EventHistoryQuery, EventRecord, ProcessedEvent } from './api/histo
 import type { Southbound } from './api/southbound';
 import type { ConfigRetriever } from './api/transaction';
 import type { ProtoMessage } from './api/types';
-import { ConfigState } from '../actors/configState';
-import { EventHistory } from '../actors/eventHistory';
-import { EventLog } from '../actors/eventLog';
+import { ConfigState } from './loop/configState';
+import { EventHistory } from './loop/eventHistory';
+import { EventLog } from './loop/eventLog';
 import { eventLoopLogic } from '../actors/eventLoop';
-import { EventProcessor, type LoopFrame } from '../actors/eventProcessor';
-import { EventQueue } from '../actors/eventQueue';
+import { EventProcessor, type LoopFrame } from './loop/eventProcessor';
+import { EventQueue } from './loop/eventQueue';
 import { handlerActorLogic } from '../actors/handlerActor';
 import { transactionActorLogic } from '../actors/transactionActor';
 import { controllerMachine, type ControllerMachine } from '../machines/controller.machine';
@@ -124,6 +124,7 @@ export function createController(options: ControllerOptions): Controller {
     enabled: config.recordEventHistory,
     ageLimitMs: config.eventHistoryAgeLimit,
     permanentlyRecordedInitPeriodMs: config.permanentlyRecordedInitPeriod,
+    maxRecords: config.eventHistoryMaxRecords,
     startTime: now(),
   });
   const loopFrame = new AsyncLocalStorage<LoopFrame>();

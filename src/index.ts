@@ -6,7 +6,7 @@ export type { InjectedFailure } from './southbound/memory';
 export { controllerMachine } from '../machines/controller.machine';
 export type { ControllerMachine, ControllerMachineContext, ControllerMachineInput } from '../machines/controller.machine';
 export type { ControllerStateName } from '../machines/controllerState';
-export { InvalidHistoryQueryError } from '../actors/eventHistory';
+export { InvalidHistoryQueryError } from './loop/eventHistory';
 export { cloneMessage, mergeInto, mergedCopy } from './protobuf/merge';
 export { ControllerMetrics, DEFAULT_METRICS_PREFIX } from './agent/metrics';
 export type { ControllerMetricsOptions } from './agent/metrics';

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { AnyActorRef } from 'xstate';
-import { VerificationMismatchError } from '../src/api/errors';
-import type { EventRecord } from '../src/api/history';
-import { ask, type CallOutcome, type HandlerCall } from './handlerActor';
+import { VerificationMismatchError } from '../api/errors';
+import type { EventRecord } from '../api/history';
+import { ask, type CallOutcome, type HandlerCall } from '../../actors/handlerActor';
 
 interface VerificationDeps {
   logger: Logger;

@@ -1,5 +1,5 @@
-import type { KeyValuePairs, ProtoMessage } from '../src/api/types';
-import { mergedCopy } from '../src/protobuf/merge';
+import type { KeyValuePairs, ProtoMessage } from '../api/types';
+import { mergedCopy } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 
 /** Which keys to merge external config into. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { EventRecord } from '../src/api/history';
-import { methodName } from '../src/api/enums';
+import type { EventRecord } from '../api/history';
+import { methodName } from '../api/enums';
 
 /**
  * The two log lines of every event: when it starts and when it is finalized. Structured, one

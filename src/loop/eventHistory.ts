@@ -1,5 +1,5 @@
-import { ControllerError } from '../src/api/errors';
-import type { EventHistoryQuery, EventRecord } from '../src/api/history';
+import { ControllerError } from '../api/errors';
+import type { EventHistoryQuery, EventRecord } from '../api/history';
 import { Fifo } from './fifo';
 
 /** A history query with a parameter that is not a non-negative integer. */

@@ -1,12 +1,12 @@
-import { EventMethodType } from '../src/api/enums';
-import type { Event } from '../src/api/event';
-import { DBResync } from '../src/api/events/dbResync';
-import { ExternalConfigChange } from '../src/api/events/externalConfigChange';
-import { ExternalConfigResync } from '../src/api/events/externalConfigResync';
-import { KubeStateChange } from '../src/api/events/kubeStateChange';
-import { DB_EXTERNAL_SOURCE, type ExternalConfigSource } from '../src/api/externalConfig';
-import { ExternalSourceError } from '../src/api/errors';
-import type { KubeStateData } from '../src/api/types';
+import { EventMethodType } from '../api/enums';
+import type { Event } from '../api/event';
+import { DBResync } from '../api/events/dbResync';
+import { ExternalConfigChange } from '../api/events/externalConfigChange';
+import { ExternalConfigResync } from '../api/events/externalConfigResync';
+import { KubeStateChange } from '../api/events/kubeStateChange';
+import { DB_EXTERNAL_SOURCE, type ExternalConfigSource } from '../api/externalConfig';
+import { ExternalSourceError } from '../api/errors';
+import type { KubeStateData } from '../api/types';
 import type { Logger } from 'pino';
 import type { ConfigState } from './configState';
 

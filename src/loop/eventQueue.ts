@@ -1,8 +1,8 @@
 import { Subject, type Observable } from 'rxjs';
-import { DBResync } from '../src/api/events/dbResync';
-import { Shutdown } from '../src/api/events/shutdown';
-import type { Event } from '../src/api/event';
-import { ControllerClosedError, EventLoopAbortingError, EventQueueFullError } from '../src/api/errors';
+import { DBResync } from '../api/events/dbResync';
+import { Shutdown } from '../api/events/shutdown';
+import type { Event } from '../api/event';
+import { ControllerClosedError, EventLoopAbortingError, EventQueueFullError } from '../api/errors';
 import { Fifo } from './fifo';
 
 /** An event waiting to be processed, and the event it follows up (pushed from inside the loop). */

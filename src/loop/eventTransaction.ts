@@ -1,7 +1,7 @@
-import { InvalidValueError } from '../src/api/errors';
-import type { UpdateOperations } from '../src/api/transaction';
-import type { KeyValuePairs, ProtoMessage } from '../src/api/types';
-import { messageType } from '../src/protobuf/merge';
+import { InvalidValueError } from '../api/errors';
+import type { UpdateOperations } from '../api/transaction';
+import type { KeyValuePairs, ProtoMessage } from '../api/types';
+import { messageType } from '../protobuf/merge';
 
 /**
  * The operations the handlers add for one event. A plain object on purpose: handlers call

@@ -1,10 +1,10 @@
-import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../src/api/enums';
-import { isUpdateEvent, type Event, type UpdateEvent } from '../src/api/event';
-import { AbortEventError, FatalError, InvalidEventError } from '../src/api/errors';
-import type { EventRecord, HandlerRecord } from '../src/api/history';
+import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../api/enums';
+import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
+import { AbortEventError, FatalError, InvalidEventError } from '../api/errors';
+import type { EventRecord, HandlerRecord } from '../api/history';
 import { EventTransaction } from './eventTransaction';
-import type { CallOutcome } from './handlerActor';
-import type { CommitOutcome } from './transactionActor';
+import type { CallOutcome } from '../../actors/handlerActor';
+import type { CommitOutcome } from '../../actors/transactionActor';
 
 /** Whether the loop over handlers goes on after a call. */
 export type Next = 'continue' | 'stop';

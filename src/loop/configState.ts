@@ -1,6 +1,6 @@
-import { DB_EXTERNAL_SOURCE } from '../src/api/externalConfig';
-import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../src/api/types';
-import { cloneMessage } from '../src/protobuf/merge';
+import { DB_EXTERNAL_SOURCE } from '../api/externalConfig';
+import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../api/types';
+import { cloneMessage } from '../protobuf/merge';
 import type { EventTransaction } from './eventTransaction';
 
 /**
