@@ -1,25 +1,31 @@
-import { fromCallback, type AnyActorRef } from 'xstate';
+import type { Logger } from 'pino';
+import { fromCallback } from 'xstate';
+import type { ControllerClock } from '../src/api/clock';
 import type { Event } from '../src/api/event';
-import { toError } from '../src/api/errors';
+import { HandlerTimeoutError } from '../src/api/errors';
 import type { EventHandler } from '../src/api/handler';
 import type { ResyncOperations, UpdateOperations } from '../src/api/transaction';
 import type { KubeStateData } from '../src/api/types';
+import { replyWith, type CallTimeLimit, type Request } from './request';
 
-/** One call of a handler method, as a message to the handler's actor. */
+/** One call of a handler method, as a message to the handler's actor; `seqNum` of the event, for the logs. */
 export type HandlerCall =
-  | { type: 'handlesEvent'; event: Event }
-  | { type: 'update'; event: Event; txn: UpdateOperations }
-  | { type: 'resync'; event: Event; kubeState: KubeStateData; resyncCount: number; txn: ResyncOperations }
-  | { type: 'revert'; event: Event }
-  | { type: 'describe' };
-
-export type CallOutcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
-
-/** A request: the call and where its outcome goes. */
-export type Request<C> = C & { reply: (outcome: CallOutcome) => void };
+  | { type: 'handlesEvent'; event: Event; seqNum: number }
+  | { type: 'update'; event: Event; seqNum: number; txn: UpdateOperations }
+  | { type: 'resync'; event: Event; seqNum: number; kubeState: KubeStateData; resyncCount: number; txn: ResyncOperations }
+  | { type: 'revert'; event: Event; seqNum: number }
+  | { type: 'describe'; seqNum: number };
 
 export interface HandlerActorInput {
   name: string;
+}
+
+export interface HandlerActorDeps {
+  handler(name: string): EventHandler;
+  /** `handlerTimeout`: 0 = calls may take as long as they like. */
+  timeoutMs: number;
+  clock: ControllerClock;
+  logger: Logger;
 }
 
 function invoke(handler: EventHandler, call: HandlerCall): unknown {
@@ -37,56 +43,33 @@ function invoke(handler: EventHandler, call: HandlerCall): unknown {
   }
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-/** Runs `run` and replies with its outcome: synchronously for a plain value, later for a promise. */
-export function replyWith(run: () => unknown, reply: (outcome: CallOutcome) => void): void {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (thrown) {
-    reply({ ok: false, error: toError(thrown) });
-    return;
-  }
-  if (isPromiseLike(result)) {
-    result.then(
-      (value) => reply({ ok: true, value }),
-      (thrown: unknown) => reply({ ok: false, error: toError(thrown) }),
-    );
-  } else {
-    reply({ ok: true, value: result });
-  }
-}
+const METHOD_NAMES: Record<HandlerCall['type'], string> = {
+  handlesEvent: 'handlesEvent',
+  update: 'update',
+  resync: 'resync',
+  revert: 'revert',
+  describe: 'describeInternalData',
+};
 
 /**
  * The actor of one event handler: long-lived, one per handler. It supervises the handler: whatever
- * the handler throws or rejects becomes an outcome, never an error of the actor system.
+ * the handler throws, rejects or returns becomes an outcome, never an error of the actor system;
+ * a call that does not settle within `handlerTimeout` fails with HandlerTimeoutError, so a hung
+ * handler cannot wedge the loop. A late settlement is logged and ignored.
  */
-export function handlerActorLogic(lookup: (name: string) => EventHandler) {
+export function handlerActorLogic(deps: HandlerActorDeps) {
   return fromCallback<Request<HandlerCall>, HandlerActorInput>(({ input, receive }) => {
-    const handler = lookup(input.name);
-    receive((request) => replyWith(() => invoke(handler, request), request.reply));
-  });
-}
-
-/**
- * Sends a call to an actor and returns its outcome: a plain value when the actor answered during the
- * send (synchronous handlers), else a promise. This keeps synchronous handlers off the microtask queue.
- * The call object itself becomes the request: copying it with a spread costs ten times the send.
- */
-export function ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
-  let outcome: CallOutcome | undefined;
-  let resolve: ((o: CallOutcome) => void) | undefined;
-  const request = call as Request<C>;
-  request.reply = (o: CallOutcome): void => {
-    if (resolve) resolve(o);
-    else outcome = o;
-  };
-  actor.send(request);
-  if (outcome) return outcome as CallOutcome<T>;
-  return new Promise<CallOutcome<T>>((r) => {
-    resolve = r as (o: CallOutcome) => void;
+    const handler = deps.handler(input.name);
+    const limit: CallTimeLimit<HandlerCall> = {
+      ms: deps.timeoutMs,
+      clock: deps.clock,
+      timeoutError: (call) => new HandlerTimeoutError(input.name, METHOD_NAMES[call.type], deps.timeoutMs),
+      onLateSettlement: (call, outcome) =>
+        deps.logger.warn(
+          { seqNum: call.seqNum, handler: input.name, call: METHOD_NAMES[call.type], ...(outcome.ok ? {} : { err: outcome.error }) },
+          'handler call settled after its timeout; its outcome is ignored',
+        ),
+    };
+    receive((request) => replyWith(() => invoke(handler, request), request.reply, limit, request));
   });
 }

@@ -1,7 +1,8 @@
 import { assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import type { ControllerConfig } from '../src/api/config';
 import { FatalError, StartupResyncDeadlineError } from '../src/api/errors';
-import type { HandlerActorInput, HandlerCall, Request } from '../actors/handlerActor';
+import type { HandlerActorInput, HandlerCall } from '../actors/handlerActor';
+import type { Request } from '../actors/request';
 import type { CommitCall } from '../actors/transactionActor';
 import type { ControllerMachineEvent, LoopPhase } from './controller.events';
 
@@ -14,7 +15,12 @@ export interface ControllerMachineInput {
 export interface ControllerMachineContext {
   config: ControllerConfig;
   handlerNames: readonly string[];
+  /** The first DBResync was processed: events are no longer held back. */
   startupResyncDone: boolean;
+  /** A full or upstream resync reached the southbound: with the southbound available, the controller is ready. */
+  resyncCommitted: boolean;
+  /** The delay before the next retry while the southbound is unavailable (doubles up to maxHealingBackoff). */
+  outageBackoffMs: number;
   /** Why the controller is fatal. */
   fatalReason?: string;
   /** What the scheduled healing resync repairs. */
@@ -51,6 +57,8 @@ export const controllerMachine = setup({
     }),
     /** Pushes HealingResync{AfterError} for `context.healingCause`; on failure it sends `healing.retry`. */
     queueHealingResync: () => undefined,
+    /** Logs at warn that the southbound is unavailable and when the next retry comes. */
+    announceOutageRetry: () => undefined,
     /** Pushes HealingResync{Periodic}. */
     queuePeriodicHealing: () => undefined,
     trimHistory: () => undefined,
@@ -59,16 +67,24 @@ export const controllerMachine = setup({
     phaseIs: ({ event }, params: { phase: LoopPhase }) => event.type === 'loop.phase' && event.phase === params.phase,
     periodicHealingEnabled: ({ context }) => context.config.enablePeriodicHealing,
     historyEnabled: ({ context }) => context.config.recordEventHistory,
+    resynced: ({ event }) => event.type === 'loop.southboundAvailable' && event.resynced,
   },
   delays: {
     startupResyncDeadline: ({ context }) => context.config.startupResyncDeadline,
     delayAfterErrorHealing: ({ context }) => context.config.delayAfterErrorHealing,
+    outageBackoff: ({ context }) => context.outageBackoffMs,
     periodicHealingInterval: ({ context }) => context.config.periodicHealingInterval,
     eventHistoryTrimInterval: ({ context }) => context.config.eventHistoryTrimInterval,
   },
 }).createMachine({
   id: 'controller',
-  context: ({ input }) => ({ config: input.config, handlerNames: input.handlerNames, startupResyncDone: false }),
+  context: ({ input }) => ({
+    config: input.config,
+    handlerNames: input.handlerNames,
+    startupResyncDone: false,
+    resyncCommitted: false,
+    outageBackoffMs: input.config.delayAfterErrorHealing,
+  }),
   entry: 'spawnHandlers',
   invoke: [
     { id: 'transaction', systemId: 'transaction', src: 'transaction' },
@@ -98,7 +114,8 @@ export const controllerMachine = setup({
               { guard: { type: 'phaseIs', params: { phase: 'reverting' } }, target: '.reverting' },
               { guard: { type: 'phaseIs', params: { phase: 'idle' } }, target: '.idle' },
             ],
-            'loop.startupResyncDone': { actions: assign({ startupResyncDone: true }) },
+            'loop.startupResyncDone': { actions: assign({ startupResyncDone: true, resyncCommitted: ({ event }) => event.committed }) },
+            'loop.resyncCommitted': { actions: assign({ resyncCommitted: true }) },
           },
           states: {
             awaitingStartupResync: {
@@ -123,6 +140,16 @@ export const controllerMachine = setup({
         },
         healing: {
           initial: 'clear',
+          on: {
+            // An outage is not an error of the configuration: it is waited out, never counted as a failed healing.
+            'loop.southboundUnavailable': {
+              target: '.outage',
+              actions: assign({
+                healingCause: ({ event }) => event.error.message,
+                outageBackoffMs: ({ context }) => context.config.delayAfterErrorHealing,
+              }),
+            },
+          },
           states: {
             clear: {
               on: { 'loop.needsHealing': { target: 'scheduled', actions: assign({ healingCause: ({ event }) => event.error.message }) } },
@@ -138,6 +165,37 @@ export const controllerMachine = setup({
             },
             queued: {
               on: { 'loop.healingStarted': { target: 'clear', actions: assign({ healingCause: undefined }) }, 'healing.retry': 'scheduled' },
+            },
+            /**
+             * The southbound is unavailable: events are still processed (their changes wait in the
+             * internal config), and a healing resync probes the southbound with a doubling backoff.
+             * Failures meanwhile need no healing of their own: the resync after the outage is full.
+             */
+            outage: {
+              initial: 'waiting',
+              on: {
+                'loop.southboundUnavailable': {
+                  target: '.waiting',
+                  reenter: true,
+                  actions: assign({
+                    outageBackoffMs: ({ context }) => Math.min(context.outageBackoffMs * 2, Math.max(context.config.maxHealingBackoff, 1)),
+                  }),
+                },
+                'loop.southboundAvailable': [
+                  { guard: 'resynced', target: 'clear', actions: assign({ healingCause: undefined }) },
+                  // A plain update got through first: the changes made during the outage still need a full resync.
+                  { target: 'queued', actions: [assign({ healingCause: 'southbound available again after an outage' }), 'queueHealingResync'] },
+                ],
+              },
+              states: {
+                waiting: {
+                  entry: 'announceOutageRetry',
+                  after: { outageBackoff: { target: 'probing', actions: 'queueHealingResync' } },
+                },
+                probing: {
+                  on: { 'healing.retry': 'waiting' },
+                },
+              },
             },
           },
         },
@@ -167,7 +225,16 @@ export const controllerMachine = setup({
     },
     /** The Shutdown event is going through the handlers; every timer above is already cancelled. */
     stopping: {
-      on: { 'controller.stopped': 'stopped' },
+      on: {
+        'controller.stopped': 'stopped',
+        // Events still finish while stopping: a FatalError among them must not be lost.
+        'loop.fatal': {
+          actions: [
+            assign({ fatalReason: ({ event }) => event.error.message }),
+            sendTo('eventLoop', ({ event }) => ({ type: 'abort', error: event.error }) satisfies EventLoopCommand),
+          ],
+        },
+      },
     },
     stopped: { type: 'final' },
   },

@@ -2,12 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { systemClock, type ControllerClock } from './api/clock';
 import { resolveControllerConfig, type ControllerConfig } from './api/config';
 import { HealingResyncType } from './api/enums';
 import type { Event, EventLoop } from './api/event';
 import { HealingResync } from './api/events/healingResync';
 import { Shutdown } from './api/events/shutdown';
 import { BlockingEventInLoopError, ControllerError, InvalidEventError } from './api/errors';
+import { finish } from './loop/eventQueue';
 import type { ExternalConfigSource } from './api/externalConfig';
 import type { EventHandler } from './api/handler';
 import type { EventHistoryQuery, EventRecord, ProcessedEvent } from './api/history';
@@ -16,7 +18,9 @@ import type { ConfigRetriever } from './api/transaction';
 import type { ProtoMessage } from './api/types';
 import { ConfigState } from './loop/configState';
 import { EventHistory } from './loop/eventHistory';
-import { EventLog } from './loop/eventLog';
+import { containedStream } from './loop/containedObservable';
+import { controllerLogger, EventLog } from './loop/eventLog';
+import { checkEvent, checkEventData } from './loop/eventValidation';
 import { eventLoopLogic } from '../actors/eventLoop';
 import { EventProcessor, type LoopFrame } from './loop/eventProcessor';
 import { EventQueue } from './loop/eventQueue';
@@ -35,16 +39,24 @@ export interface ControllerOptions {
   logger?: Logger;
   /** Passed to XState's createActor (e.g. the Stately inspector's `inspect`). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** The clock of the event history (epoch ms); tests move it to check trimming. */
-  now?: () => number;
+  /**
+   * Timers and time of the controller: the machine's delays, handler and commit timeouts, the
+   * history's clock. XState's SimulatedClock lets tests move time without sleeping.
+   */
+  clock?: ControllerClock;
 }
 
 export interface ControllerHealth {
   state: ControllerStateName;
-  /** The startup resync is done, and the controller is neither fatal nor closing. */
+  /**
+   * A resync reached the southbound (the startup resync, or a later one when that failed), the
+   * southbound is available, and the controller is neither fatal nor closing.
+   */
   ready: boolean;
   /** Not fatal. */
   live: boolean;
+  /** False during an outage of the southbound (commits are retried with backoff). */
+  southboundAvailable: boolean;
   /** The fatal reason. */
   error?: string;
 }
@@ -94,13 +106,6 @@ function checkHandlers(handlers: readonly EventHandler[]): Map<string, EventHand
   return byName;
 }
 
-function checkEvent(event: unknown): asserts event is Event {
-  const candidate = event as Partial<Event> | null;
-  for (const method of ['getName', 'toString', 'method', 'isBlocking', 'done'] as const) {
-    if (typeof candidate?.[method] !== 'function') throw new InvalidEventError(`not an Event: ${method}() is missing`);
-  }
-}
-
 function isBlocking(event: Event): boolean {
   try {
     return event.isBlocking() === true;
@@ -114,8 +119,8 @@ export function createController(options: ControllerOptions): Controller {
   const config = resolveControllerConfig(options.config);
   const handlersByName = checkHandlers(options.handlers);
   const handlerNames = [...handlersByName.keys()];
-  const logger = (options.logger ?? pino({ name: 'controller' })).child({ component: 'controller' });
-  const now = options.now ?? Date.now;
+  const logger = controllerLogger(options.logger ?? pino({ name: 'controller' }));
+  const clock = options.clock ?? systemClock;
   const externalSources = options.externalSources ?? [];
 
   const queue = new EventQueue(config.eventQueueSize);
@@ -125,11 +130,12 @@ export function createController(options: ControllerOptions): Controller {
     ageLimitMs: config.eventHistoryAgeLimit,
     permanentlyRecordedInitPeriodMs: config.permanentlyRecordedInitPeriod,
     maxRecords: config.eventHistoryMaxRecords,
-    startTime: now(),
+    startTime: clock.now(),
   });
   const loopFrame = new AsyncLocalStorage<LoopFrame>();
   const eventLog = new EventLog(logger);
   const processed = new Subject<ProcessedEvent>();
+  const processed$ = containedStream(processed, (error) => logger.error({ err: error }, 'a processed$ subscriber failed; the controller goes on'));
 
   const machine = controllerMachine.provide({
     actors: {
@@ -150,12 +156,12 @@ export function createController(options: ControllerOptions): Controller {
             transactionActor: () => (transactionRef ??= actorRef('transaction')),
             notify,
             processed,
-            now,
+            clock,
             loopFrame,
           }),
       }),
-      transaction: transactionActorLogic({ southbound: options.southbound, state, config }),
-      handler: handlerActorLogic((name) => handlersByName.get(name) as EventHandler),
+      transaction: transactionActorLogic({ southbound: options.southbound, state, config, clock, logger }),
+      handler: handlerActorLogic({ handler: (name) => handlersByName.get(name) as EventHandler, timeoutMs: config.handlerTimeout, clock, logger }),
     },
     actions: {
       queueHealingResync: ({ context, self }) => {
@@ -166,6 +172,10 @@ export function createController(options: ControllerOptions): Controller {
           self.send({ type: 'healing.retry' });
         }
       },
+      announceOutageRetry: ({ context }) => {
+        const seconds = Math.round(context.outageBackoffMs / 100) / 10;
+        logger.warn({ retryInMs: context.outageBackoffMs, cause: context.healingCause }, `southbound unavailable, retrying in ${seconds} s`);
+      },
       queuePeriodicHealing: () => {
         try {
           queue.pushMain(new HealingResync({ type: HealingResyncType.Periodic }));
@@ -174,7 +184,7 @@ export function createController(options: ControllerOptions): Controller {
         }
       },
       trimHistory: () => {
-        const dropped = history.trim(now());
+        const dropped = history.trim(clock.now());
         if (dropped > 0) logger.debug({ dropped }, 'event history trimmed');
       },
     },
@@ -182,6 +192,7 @@ export function createController(options: ControllerOptions): Controller {
 
   const actor = createActor(machine, {
     input: { config, handlerNames },
+    clock,
     ...(options.inspect && { inspect: options.inspect }),
   });
   type Ref = NonNullable<ReturnType<typeof actor.system.get>>;
@@ -203,10 +214,43 @@ export function createController(options: ControllerOptions): Controller {
   let closing: Promise<void> | undefined;
   let stopResetWatch: (() => void) | undefined;
 
+  /**
+   * Closes with `shutdown`: it goes through the handlers ahead of anything still queued (each
+   * handler call bounded by handlerTimeout), then every actor and timer stops. A Shutdown pushed
+   * while closing is finished once the controller is closed.
+   */
+  function closeWith(shutdown: Shutdown): Promise<void> {
+    if (closing) {
+      void closing.then(() => finish(shutdown));
+      return closing;
+    }
+    closing = (async () => {
+      stopResetWatch?.();
+      queue.beginClosing();
+      if (!started) {
+        queue.close();
+        finish(shutdown);
+        processed.complete();
+        return;
+      }
+      actor.send({ type: 'controller.close' });
+      queue.pushShutdown(shutdown);
+      try {
+        await shutdown.wait();
+      } catch (error) {
+        logger.warn({ err: error }, 'shutdown event failed');
+      }
+      actor.send({ type: 'controller.stopped' });
+      actor.stop();
+      processed.complete();
+    })();
+    return closing;
+  }
+
   const controller: Controller = {
     config,
     actor,
-    processed$: processed.asObservable(),
+    processed$,
 
     async start() {
       if (closing) throw new ControllerError('controller is closed; create a new one');
@@ -229,10 +273,14 @@ export function createController(options: ControllerOptions): Controller {
 
     pushEvent(event: Event) {
       checkEvent(event);
+      checkEventData(event, state);
       const frame = loopFrame.getStore();
       if (frame?.active) {
         if (isBlocking(event)) throw new BlockingEventInLoopError(event.getName(), frame.seqNum);
         queue.pushFollowUp(event, frame.seqNum);
+      } else if (event instanceof Shutdown) {
+        // A Shutdown closes the controller, whoever pushes it: the same path as close().
+        closeWith(event).catch((error: unknown) => logger.warn({ err: error }, 'close after a pushed Shutdown failed'));
       } else {
         queue.pushMain(event);
       }
@@ -243,27 +291,7 @@ export function createController(options: ControllerOptions): Controller {
     close() {
       const frame = loopFrame.getStore();
       if (frame?.active) throw new BlockingEventInLoopError(Shutdown.eventName, frame.seqNum);
-      closing ??= (async () => {
-        stopResetWatch?.();
-        queue.beginClosing();
-        if (!started) {
-          queue.close();
-          processed.complete();
-          return;
-        }
-        actor.send({ type: 'controller.close' });
-        const shutdown = new Shutdown();
-        queue.pushMain(shutdown);
-        try {
-          await shutdown.wait();
-        } catch (error) {
-          logger.warn({ err: error }, 'shutdown event failed');
-        }
-        actor.send({ type: 'controller.stopped' });
-        actor.stop();
-        processed.complete();
-      })();
-      return closing;
+      return closeWith(new Shutdown());
     },
 
     eventHistory: (query) => history.query(query),
@@ -271,11 +299,13 @@ export function createController(options: ControllerOptions): Controller {
     health() {
       const snapshot = actor.getSnapshot();
       const stateName = controllerStateName(snapshot);
-      const live = stateName !== 'fatal' && snapshot.status !== 'error';
+      const live = stateName !== 'fatal' && snapshot.status !== 'error' && snapshot.context.fatalReason === undefined;
+      const southboundAvailable = !snapshot.matches({ running: { healing: 'outage' } });
       return {
         state: stateName,
-        ready: live && snapshot.context.startupResyncDone && stateName !== 'stopping' && stateName !== 'stopped',
+        ready: live && snapshot.context.resyncCommitted && southboundAvailable && stateName !== 'stopping' && stateName !== 'stopped',
         live,
+        southboundAvailable,
         ...(snapshot.context.fatalReason !== undefined && { error: snapshot.context.fatalReason }),
       };
     },

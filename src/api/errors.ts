@@ -162,6 +162,13 @@ export class InvalidEventError extends ControllerError {}
 /** A value put into a transaction is not a protobufjs message. */
 export class InvalidValueError extends ControllerError {}
 
+/** A handler wrote to an event's transaction after its turn was over (e.g. after it timed out). */
+export class TransactionClosedError extends ControllerError {
+  constructor() {
+    super('the transaction is closed: the handler calls of its event are over (did the handler time out?)');
+  }
+}
+
 /** A controller setting has a value of the wrong type or range. */
 export class InvalidConfigError extends ControllerError {
   constructor(readonly key: string, readonly value: unknown, expected: string) {

@@ -9,3 +9,4 @@ export * from './southbound';
 export * from './history';
 export * from './config';
 export * from './events';
+export * from './clock';

@@ -75,6 +75,12 @@ export class ConfigState {
     this.externalConfig = new ExternalConfig(registeredSources);
   }
 
+  /** The full name of the message type `key` holds, from the internal config or any external source. */
+  knownMessageType(key: string): string | undefined {
+    const value = this.internalConfig.get(key) ?? this.externalConfig.valuesOf(key)[0];
+    return value?.$type.fullName;
+  }
+
   /** ConfigRetriever: a copy of the value in the current transaction, else in the internal config. */
   getConfig(key: string): ProtoMessage | undefined {
     const txn = this.currentTxn;

@@ -1,6 +1,7 @@
-import type { Logger } from 'pino';
+import { stdSerializers, type Logger } from 'pino';
 import type { EventRecord } from '../api/history';
 import { methodName } from '../api/enums';
+import { describeThrown } from '../api/errors';
 
 /**
  * The two log lines of every event: when it starts and when it is finalized. Structured, one
@@ -50,4 +51,21 @@ export class EventLog {
       'finalized event',
     );
   }
+}
+
+/**
+ * pino's error serializer, made total: it reads `message`, `stack` and every cause, and a thrown
+ * value with a throwing getter would make a log call throw inside the loop.
+ */
+export function safeErrorSerializer(error: unknown): unknown {
+  try {
+    return stdSerializers.err(error as Error);
+  } catch {
+    return { type: 'UnprintableError', message: describeThrown(error) };
+  }
+}
+
+/** The controller's logger: a child of the user's, with the total error serializer. */
+export function controllerLogger(base: Logger): Logger {
+  return base.child({ component: 'controller' }, { serializers: { err: safeErrorSerializer } });
 }

@@ -2,6 +2,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import type { AnyActorRef } from 'xstate';
+import type { ControllerClock } from '../api/clock';
 import type { ControllerConfig } from '../api/config';
 import { EventMethodType, HealingResyncType, UpdateDirectionType } from '../api/enums';
 import { DBResync } from '../api/events/dbResync';
@@ -9,11 +10,14 @@ import { ExternalConfigChange } from '../api/events/externalConfigChange';
 import { HealingResync } from '../api/events/healingResync';
 import { Shutdown } from '../api/events/shutdown';
 import { VerificationResync } from '../api/events/verificationResync';
-import { FatalError, HealingFailedError, toError } from '../api/errors';
+import { FatalError, HealingFailedError, SouthboundUnavailableError, toError } from '../api/errors';
 import type { ExternalConfigSource } from '../api/externalConfig';
 import type { ProcessedEvent } from '../api/history';
 import type { ResyncType } from '../api/southbound';
 import type { LoopNotification, LoopPhase } from '../../machines/controller.events';
+import type { HandlerCall } from '../../actors/handlerActor';
+import { ask, type CallOutcome } from '../../actors/request';
+import type { CommitCall, CommitOutcome } from '../../actors/transactionActor';
 import { applyBookkeeping } from './bookkeeping';
 import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
@@ -21,8 +25,7 @@ import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
 import { EventRun, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
-import { ask, type CallOutcome, type HandlerCall } from '../../actors/handlerActor';
-import type { CommitCall, CommitOutcome } from '../../actors/transactionActor';
+import { FailureBudget } from './failureBudget';
 import { VerificationCheck } from './verification';
 
 /** Marks the async context of the event being processed, so pushes from handlers become follow-ups. */
@@ -46,7 +49,7 @@ export interface EventProcessorDeps {
   notify(notification: LoopNotification): void;
   /** Observers of finished events (metrics); timings are measured only while someone listens. */
   processed: Subject<ProcessedEvent>;
-  now(): number;
+  clock: ControllerClock;
   loopFrame: AsyncLocalStorage<LoopFrame>;
 }
 
@@ -57,18 +60,25 @@ const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
 };
 
 /**
- * Processes one event at a time: every step of "Processing one event" of the semantics page, in
+ * Processes one event at a time: every step of "Processing one event" (docs/architecture.md), in
  * order; what an outcome means is decided by EventRun, the commit itself by the transaction
- * actor. It never throws: a defect in an event or a handler becomes that event's error.
- * Every call is awaited only when it returned a promise: synchronous handlers cost no microtask
- * (an async helper per stage costs ~5 µs per event under AsyncLocalStorage's promise hooks).
+ * actor. It never throws and finishes every event exactly once: a defect in an event, a handler
+ * or a step becomes that event's error. Every call is awaited only when it returned a promise:
+ * synchronous handlers cost no microtask (an async helper per stage costs ~5 µs per event under
+ * AsyncLocalStorage's promise hooks).
  */
 export class EventProcessor {
   private nextSeqNum = 0;
   private phase: LoopPhase = 'idle';
   private startupResyncDone = false;
+  /** What the last commit said of the southbound; while false, updates are not sent (an outage). */
+  private southboundAvailable = true;
+  private resyncCommitted = false;
+  private readonly failureBudget: FailureBudget;
 
-  constructor(private readonly deps: EventProcessorDeps) {}
+  constructor(private readonly deps: EventProcessorDeps) {
+    this.failureBudget = new FailureBudget(deps.config.maxFailedEventsInPeriod, deps.config.failedEventsPeriod);
+  }
 
   /** Tells the machine about a phase change; a burst of same-phase events costs one transition. */
   setPhase(phase: LoopPhase): void {
@@ -88,73 +98,77 @@ export class EventProcessor {
 
   private async processInFrame({ event, followUpTo }: QueuedEvent): Promise<void> {
     const { deps } = this;
-    const run = new EventRun(event, followUpTo, deps.processed.observed);
-
-    // Steps 1-2: what the controller learns from the event before any handler runs.
-    if (!run.invalid) {
-      const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
-      if (bookkeeping) await bookkeeping;
-      if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
-    }
-    // Steps 3-4: handler order, then those whose handlesEvent is true.
-    for (const name of this.orderedHandlers(run)) {
-      const pending = ask<HandlerCall, boolean>(deps.handlerActor(name), { type: 'handlesEvent', event });
-      const settled = pending instanceof Promise ? await pending : pending;
-      if (!settled.ok) run.selected.push({ name, error: settled.error });
-      else if (settled.value) run.selected.push({ name });
-    }
-    // Steps 5-6: sequence number, history record, log.
-    run.record = {
-      seqNum: this.nextSeqNum++,
-      processingStart: deps.now(),
-      processingEnd: 0,
-      isFollowUp: followUpTo !== undefined,
-      ...(followUpTo !== undefined && { followUpTo }),
-      name: run.name,
-      description: run.description,
-      method: run.method ?? EventMethodType.Update,
-      handlers: [],
-    };
-    deps.log.newEvent(run.record, run.selected.map((h) => h.name));
+    const run = new EventRun(event, this.nextSeqNum++, followUpTo, deps.processed.observed);
+    // Before anything that may wait: the machine learns at once that a resync is being processed
+    // (the startup deadline is met when the first DBResync is taken, however long it then takes).
     this.setPhase(run.resync ? 'resyncing' : 'updating');
+    try {
+      // Steps 1-2: what the controller learns from the event before any handler runs.
+      if (!run.invalid) {
+        const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
+        if (bookkeeping) await bookkeeping;
+        if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
+      }
+      // Steps 3-4: handler order, then those whose handlesEvent is true.
+      run.step = 'handler selection';
+      for (const name of this.orderedHandlers(run)) {
+        const pending = ask<HandlerCall, boolean>(deps.handlerActor(name), { type: 'handlesEvent', event, seqNum: run.seqNum });
+        const settled = pending instanceof Promise ? await pending : pending;
+        if (!settled.ok) run.selected.push({ name, error: settled.error });
+        else if (settled.value) run.selected.push({ name });
+      }
+      // Steps 5-6: history record and log.
+      run.step = 'event record';
+      deps.log.newEvent(run.startRecord(deps.clock.now()), run.selected.map((h) => h.name));
 
-    // Step 7: the handlers build the transaction.
-    deps.state.currentTxn = run.txn;
-    const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name)) : undefined;
-    if (verification) await verification.before();
-    for (const handler of run.selected) {
-      const start = run.timed ? performance.now() : 0;
-      const pending = this.callHandler(run, handler);
-      const outcome = pending instanceof Promise ? await pending : pending;
-      if (run.timed) run.handlerDurationsMs.push(performance.now() - start);
-      if (run.recordCall(handler.name, outcome) === 'stop') break;
-    }
-    if (verification) await verification.after(run.record);
-
-    // Steps 8-9: the transaction actor merges external config and commits.
-    if (run.commits) {
-      const start = run.timed ? performance.now() : 0;
-      const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), this.commitCall(run));
-      const settled = pending instanceof Promise ? await pending : pending;
-      if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
-      run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false });
-    }
-    deps.state.currentTxn = undefined;
-
-    // Step 10: revert.
-    if (run.reverts) {
-      this.setPhase('reverting');
-      for (const handler of run.handlersToRevert()) {
+      // Step 7: the handlers build the transaction.
+      run.step = 'handler calls';
+      deps.state.currentTxn = run.txn;
+      const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name), run.seqNum) : undefined;
+      if (verification) await verification.before();
+      for (const handler of run.selected) {
         const start = run.timed ? performance.now() : 0;
-        const pending = ask(deps.handlerActor(handler.name), { type: 'revert', event } satisfies HandlerCall);
+        const pending = this.callHandler(run, handler);
         const outcome = pending instanceof Promise ? await pending : pending;
         if (run.timed) run.handlerDurationsMs.push(performance.now() - start);
-        if (run.recordRevert(handler.name, outcome) === 'stop') break;
+        if (run.recordCall(handler.name, outcome) === 'stop') break;
       }
-    }
+      run.txn.seal();
+      if (verification) await verification.after(run.record);
 
-    // Step 12, decided before finishing so that the event is finished with its final error.
-    if (!run.fatal && run.error && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
+      // Steps 8-9: the transaction actor merges external config and commits.
+      run.step = 'commit';
+      if (run.commits) {
+        const start = run.timed ? performance.now() : 0;
+        const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), this.commitCall(run));
+        const settled = pending instanceof Promise ? await pending : pending;
+        if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
+        run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
+      }
+      deps.state.currentTxn = undefined;
+
+      // Step 10: revert.
+      run.step = 'revert';
+      if (run.reverts) {
+        this.setPhase('reverting');
+        for (const handler of run.handlersToRevert()) {
+          const start = run.timed ? performance.now() : 0;
+          const pending = ask<HandlerCall>(deps.handlerActor(handler.name), { type: 'revert', event, seqNum: run.seqNum });
+          const outcome = pending instanceof Promise ? await pending : pending;
+          if (run.timed) run.handlerDurationsMs.push(performance.now() - start);
+          if (run.recordRevert(handler.name, outcome) === 'stop') break;
+        }
+      }
+    } catch (defect) {
+      run.failStep(defect);
+    }
+    run.txn.seal();
+    deps.state.currentTxn = undefined;
+
+    // Step 12, decided before finishing so that the event is finished with its final error: the
+    // healing did not heal. An outage or a failure of external config alone needs no healing,
+    // so it is not a failed healing either.
+    if (!run.fatal && run.needsHealing && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
       run.fatal = new FatalError(new HealingFailedError(run.error));
     }
     if (run.fatal && !(run.error instanceof FatalError)) run.error = run.fatal;
@@ -171,11 +185,11 @@ export class EventProcessor {
 
   private callHandler(run: EventRun, handler: SelectedHandler): CallOutcome | Promise<CallOutcome> {
     if (handler.error) return { ok: false, error: handler.error };
-    const { event, txn } = run;
+    const { event, txn, seqNum } = run;
     const { state } = this.deps;
     const call: HandlerCall = run.updateEvent
-      ? { type: 'update', event, txn }
-      : { type: 'resync', event, kubeState: state.kubeState, resyncCount: state.resyncCount, txn };
+      ? { type: 'update', event, seqNum, txn }
+      : { type: 'resync', event, seqNum, kubeState: state.kubeState, resyncCount: state.resyncCount, txn };
     return ask(this.deps.handlerActor(handler.name), call);
   }
 
@@ -189,41 +203,55 @@ export class EventProcessor {
           : { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
     return {
       type: 'commit',
+      seqNum: run.seqNum,
       txn: run.txn,
       scope,
       description: [run.name, ...run.changes].join('\n * '),
       resync: method === undefined ? undefined : RESYNC_TYPES[method],
       startup: method === EventMethodType.FullResync && this.deps.state.resyncCount === 1,
       revertOnFailure: run.revertOnFailure,
+      // Resyncs are still sent: they probe the southbound, and one that goes through ends the outage.
+      deferred: !this.southboundAvailable && !run.resync,
     };
   }
 
   /** Steps 11, 13 and 14: finish the event, then tell the machine what follows from it. */
   private finish(run: EventRun): void {
     const { deps } = this;
-    const { event, record, error } = run;
-    record.processingEnd = deps.now();
-    deps.log.finalized(record, error);
-    deps.history.append(record);
+    const { event, error } = run;
+    const record = run.startRecord(deps.clock.now());
+    record.processingEnd = deps.clock.now();
+    this.guarded(run, 'history', () => deps.history.append(record));
+    this.guarded(run, 'log', () => deps.log.finalized(record, error));
     finish(event, error);
     if (run.timed) {
       const { handlerDurationsMs, commitDurationMs } = run;
-      deps.processed.next({ record, error, durationMs: performance.now() - run.startedAt, handlerDurationsMs, commitDurationMs });
+      this.guarded(run, 'processed$', () =>
+        deps.processed.next({ record, error, durationMs: performance.now() - run.startedAt, handlerDurationsMs, commitDurationMs }),
+      );
     }
 
+    let fatal = run.fatal;
+    if (!fatal && error && !(error instanceof SouthboundUnavailableError)) {
+      const escalation = this.failureBudget.recordFailure(deps.clock.now());
+      if (escalation) fatal = new FatalError(escalation);
+    }
+    if (fatal) {
+      deps.notify({ type: 'loop.fatal', error: fatal });
+      if (event instanceof Shutdown) deps.queue.close();
+      return;
+    }
     if (event instanceof Shutdown) {
       deps.queue.close();
       return;
     }
-    if (run.fatal) {
-      deps.notify({ type: 'loop.fatal', error: run.fatal });
-      return;
-    }
     if (event instanceof DBResync && !this.startupResyncDone) {
       this.startupResyncDone = true;
+      this.resyncCommitted = run.committed;
       deps.queue.openGate();
-      deps.notify({ type: 'loop.startupResyncDone' });
+      deps.notify({ type: 'loop.startupResyncDone', committed: run.committed });
     }
+    this.trackSouthbound(run);
     // Step 13: the machine schedules the healing resync, once.
     if (run.needsHealing) deps.notify({ type: 'loop.needsHealing', error: error ?? toError('event needs healing') });
     // Step 14.
@@ -233,6 +261,36 @@ export class EventProcessor {
       } catch (pushError) {
         deps.logger.error({ seqNum: record.seqNum, err: pushError }, 'verification resync not queued');
       }
+    }
+  }
+
+  /** Tells the machine when the southbound becomes unavailable or available, and when a resync first reached it. */
+  private trackSouthbound(run: EventRun): void {
+    const { deps } = this;
+    const wholeConfig = run.method === EventMethodType.FullResync || run.method === EventMethodType.UpstreamResync;
+    if (run.southboundUnavailable) {
+      // A healing resync that finds the southbound still unavailable is a failed retry: the machine backs off.
+      if (this.southboundAvailable || run.event instanceof HealingResync) deps.notify({ type: 'loop.southboundUnavailable', error: run.southboundUnavailable });
+      this.southboundAvailable = false;
+      return;
+    }
+    if (!run.committed) return;
+    if (!this.southboundAvailable) {
+      this.southboundAvailable = true;
+      deps.notify({ type: 'loop.southboundAvailable', resynced: wholeConfig });
+    }
+    if (wholeConfig && !this.resyncCommitted) {
+      this.resyncCommitted = true;
+      deps.notify({ type: 'loop.resyncCommitted' });
+    }
+  }
+
+  /** Bookkeeping after the event is processed must not stop the event from being finished. */
+  private guarded(run: EventRun, what: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.deps.logger.error({ seqNum: run.seqNum, err: toError(error) }, `${what} of a finished event failed`);
     }
   }
 }

@@ -32,6 +32,8 @@ export class EventQueue {
    * snapshot must never overtake a newer change.
    */
   private held: Event[] = [];
+  /** The Shutdown of close(): it goes first, after the event being processed. */
+  private shutdown: Event | undefined;
   /** What was held, once the first DBResync is processed: served before the main queue. */
   private readonly replay = new Fifo<Event>();
   private gateOpen = false;
@@ -53,21 +55,40 @@ export class EventQueue {
     return this.held.length + this.replay.size;
   }
 
-  /** Queues an event pushed from outside the loop. Throws when it cannot be queued. */
+  /**
+   * Queues an event pushed from outside the loop. Throws when it cannot be queued. Until the first
+   * DBResync is processed, events are held back; they count against the same bound as the main
+   * queue (the original refuses at `eventQueueSize` too), except the first DBResync that would be
+   * waiting among them: refusing it would leave the controller waiting for it until the deadline.
+   */
   pushMain(event: Event): void {
     if (this.finishIfAborting(event)) return;
-    const isShutdown = event instanceof Shutdown;
-    if (this.mode.kind !== 'accepting' && !(isShutdown && this.mode.kind === 'closing')) {
-      throw new ControllerClosedError(event.getName());
-    }
-    if (!this.gateOpen && !isShutdown) {
+    if (this.mode.kind !== 'accepting') throw new ControllerClosedError(event.getName());
+    if (!this.gateOpen) {
+      const isDbResync = event instanceof DBResync;
+      const full = this.held.length >= this.capacity;
+      if (full && !(isDbResync && !this.held.some((held) => held instanceof DBResync))) {
+        throw new EventQueueFullError('main', this.capacity, event.getName());
+      }
       this.held.push(event);
-      if (event instanceof DBResync) this.readySubject.next();
+      if (isDbResync) this.readySubject.next();
       return;
     }
     if (this.main.size >= this.capacity) throw new EventQueueFullError('main', this.capacity, event.getName());
     this.main.push(event);
     this.signalIfFirst();
+  }
+
+  /**
+   * Queues the Shutdown of close(): ahead of everything, whatever the bound, so that a full queue
+   * cannot keep the controller from closing. What is still queued when it is processed is finished
+   * with ControllerClosedError (a DB watcher's next start resyncs it).
+   */
+  pushShutdown(event: Shutdown): void {
+    if (this.finishIfAborting(event)) return;
+    if (this.mode.kind !== 'closing' || this.shutdown) throw new ControllerClosedError(event.getName());
+    this.shutdown = event;
+    this.readySubject.next();
   }
 
   /** Queues an event pushed from inside the loop while event `followUpTo` is processed. */
@@ -97,6 +118,11 @@ export class EventQueue {
 
   /** The next event to process, if any. */
   next(): QueuedEvent | undefined {
+    const shutdown = this.shutdown;
+    if (shutdown) {
+      this.shutdown = undefined;
+      return { event: shutdown };
+    }
     const followUp = this.followUps.shift();
     if (followUp) return followUp;
     const replayed = this.replay.shift();
@@ -146,7 +172,7 @@ export class EventQueue {
    * wake-up: a burst of pushes costs one.
    */
   private signalIfFirst(): void {
-    const waiting = this.main.size + this.followUps.size + this.replay.size;
+    const waiting = this.main.size + this.followUps.size + this.replay.size + (this.shutdown ? 1 : 0);
     if (waiting === 1) this.readySubject.next();
   }
 
@@ -161,6 +187,8 @@ export class EventQueue {
   }
 
   private finishAll(queuedError: Error, delayedError: Error): void {
+    if (this.shutdown) finish(this.shutdown, queuedError);
+    this.shutdown = undefined;
     for (const { event } of this.followUps.drain()) finish(event, queuedError);
     for (const event of this.main.drain()) finish(event, queuedError);
     for (const event of [...this.replay.drain(), ...this.held]) finish(event, delayedError);

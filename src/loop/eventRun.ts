@@ -1,9 +1,9 @@
 import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../api/enums';
 import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
-import { AbortEventError, FatalError, InvalidEventError } from '../api/errors';
+import { AbortEventError, EventProcessingError, FatalError, InvalidEventError, SouthboundUnavailableError } from '../api/errors';
 import type { EventRecord, HandlerRecord } from '../api/history';
 import { EventTransaction } from './eventTransaction';
-import type { CallOutcome } from '../../actors/handlerActor';
+import type { CallOutcome } from '../../actors/request';
 import type { CommitOutcome } from '../../actors/transactionActor';
 
 /** Whether the loop over handlers goes on after a call. */
@@ -64,6 +64,12 @@ export class EventRun {
   needsHealing = false;
   aborted = false;
   commitFailed = false;
+  /** The commit went through (the southbound answered and applied it). */
+  committed = false;
+  /** The commit found the southbound unavailable: an outage, handled apart from healing. */
+  southboundUnavailable?: SouthboundUnavailableError;
+  /** The step being run, named in the error when something outside the handler calls throws. */
+  step = 'bookkeeping';
   readonly txn = new EventTransaction();
   selected: SelectedHandler[] = [];
   /** How many of `selected` were called, and the index of the one that stopped the event. */
@@ -80,6 +86,7 @@ export class EventRun {
 
   constructor(
     readonly event: Event,
+    readonly seqNum: number,
     readonly followUpTo: number | undefined,
     readonly timed: boolean,
   ) {
@@ -109,6 +116,32 @@ export class EventRun {
   /** Keeps the first error as the event's error. */
   fail(error: Error): void {
     this.error ??= error;
+  }
+
+  /** Steps 5-6: the event's history record (also for an event that failed before its handlers ran). */
+  startRecord(now: number): EventRecord {
+    this.record ??= {
+      seqNum: this.seqNum,
+      processingStart: now,
+      processingEnd: 0,
+      isFollowUp: this.followUpTo !== undefined,
+      ...(this.followUpTo !== undefined && { followUpTo: this.followUpTo }),
+      name: this.name,
+      description: this.description,
+      method: this.method ?? EventMethodType.Update,
+      handlers: [],
+    };
+    return this.record;
+  }
+
+  /**
+   * Something outside the handler calls threw (a malformed event, a defect of the runtime): the
+   * event fails with that, it is still finished exactly once, and the loop goes on. State may be
+   * half-updated, so an event that heals after errors asks for healing.
+   */
+  failStep(thrown: unknown): void {
+    this.fail(new EventProcessingError(this.step, thrown));
+    if (this.healsAfterError) this.needsHealing = true;
   }
 
   /** A BestEffort update or any resync needs healing after an error (the original never healed resyncs). */
@@ -141,8 +174,10 @@ export class EventRun {
     }
     if (error instanceof AbortEventError) {
       // The original never honoured Abort for best-effort events (it tested FatalError twice).
+      // Healing only where healing is promised: BestEffortIgnoreErrors promises none, and a
+      // RevertOnFailure event is reverted instead.
       this.aborted = true;
-      this.needsHealing = true;
+      if (this.healsAfterError) this.needsHealing = true;
       this.stoppedAt = this.called - 1;
       return 'stop';
     }
@@ -159,14 +194,31 @@ export class EventRun {
     return !this.fatal && !this.aborted && !(this.revertOnFailure && this.error);
   }
 
-  /** Step 9: a failed commit fails the event and needs healing unless only external config failed. */
+  /**
+   * Step 9: a failed commit fails the event and needs healing unless only external config failed.
+   * An unavailable southbound is an outage, not an error of the configuration: the event fails,
+   * but healing is left to the outage handling (retries with backoff, then a full resync).
+   * External config that could not be merged fails the event too, without healing: a resync
+   * would merge the same values again.
+   */
   recordCommit(outcome: CommitOutcome): void {
     if (outcome.result?.recorded) this.record.txn = outcome.result.recorded;
-    if (!outcome.error) return;
-    this.commitFailed = true;
-    this.record.txnError = outcome.error.message;
-    this.fail(outcome.error);
-    if (!this.revertOnFailure && this.healsAfterError && !outcome.onlyExternalConfigFailed) this.needsHealing = true;
+    const failures: string[] = [];
+    for (const mergeError of outcome.mergeErrors) {
+      this.fail(mergeError);
+      failures.push(mergeError.message);
+    }
+    const { error } = outcome;
+    if (error) {
+      this.commitFailed = true;
+      failures.push(error.message);
+      this.fail(error);
+      if (error instanceof SouthboundUnavailableError) this.southboundUnavailable = error;
+      else if (!this.revertOnFailure && this.healsAfterError && !outcome.onlyExternalConfigFailed) this.needsHealing = true;
+    } else {
+      this.committed = outcome.committed;
+    }
+    if (failures.length > 0) this.record.txnError = failures.join('; ');
   }
 
   /** Step 10 happens for a failed RevertOnFailure event that is not fatal. */

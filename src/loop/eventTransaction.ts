@@ -1,4 +1,4 @@
-import { InvalidValueError } from '../api/errors';
+import { InvalidValueError, TransactionClosedError } from '../api/errors';
 import type { UpdateOperations } from '../api/transaction';
 import type { KeyValuePairs, ProtoMessage } from '../api/types';
 import { messageType } from '../protobuf/merge';
@@ -10,8 +10,18 @@ import { messageType } from '../protobuf/merge';
 export class EventTransaction implements UpdateOperations {
   /** The handlers' own values in order of first write; `null` = delete. */
   readonly ownValues: KeyValuePairs = new Map();
+  private sealed = false;
+
+  /**
+   * No more operations: the event's handler stage is over. A handler that timed out and writes
+   * later gets an error instead of changing a transaction that is committed or being committed.
+   */
+  seal(): void {
+    this.sealed = true;
+  }
 
   put(key: string, value: ProtoMessage): void {
+    this.checkOpen();
     checkKey(key);
     if (value === null || value === undefined) {
       throw new InvalidValueError(`put of "${key}" without a value (use delete to remove a key)`);
@@ -21,12 +31,17 @@ export class EventTransaction implements UpdateOperations {
   }
 
   delete(key: string): void {
+    this.checkOpen();
     checkKey(key);
     this.ownValues.set(key, null);
   }
 
   get(key: string): ProtoMessage | undefined {
     return this.ownValues.get(key) ?? undefined;
+  }
+
+  private checkOpen(): void {
+    if (this.sealed) throw new TransactionClosedError();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { KeyValuePairs, ProtoMessage } from '../api/types';
+import { ExternalConfigMergeError } from '../api/errors';
 import { mergedCopy } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 
@@ -9,11 +10,10 @@ export type MergeScope =
   /** A downstream resync carries no values. */
   | { kind: 'none' };
 
-/** `base` with every external value merged over it in precedence order; the first value as is when there is no base. */
-function fold(base: ProtoMessage | undefined, externalValues: readonly ProtoMessage[]): ProtoMessage | undefined {
-  let result = base;
-  for (const value of externalValues) result = result ? mergedCopy(result, value) : value;
-  return result;
+/** The values to commit, and the keys whose external config could not be merged. */
+export interface MergedValues {
+  values: KeyValuePairs;
+  errors: ExternalConfigMergeError[];
 }
 
 /**
@@ -25,28 +25,41 @@ function fold(base: ProtoMessage | undefined, externalValues: readonly ProtoMess
  *   handlers' value wins back; with neither the key is deleted.
  * - Every other transaction key that some source holds is merged with the sources' values.
  * - A resync merges every key of every source (over the transaction's value, or as is).
+ *
+ * A key whose values cannot be merged (messages of different types) keeps its base value and is
+ * reported: one bad external value must not fail every later transaction.
  */
-export function mergeExternalConfig(ownValues: KeyValuePairs, state: ConfigState, scope: MergeScope): KeyValuePairs {
-  if (scope.kind === 'none') return ownValues;
+export function mergeExternalConfig(ownValues: KeyValuePairs, state: ConfigState, scope: MergeScope): MergedValues {
+  const errors: ExternalConfigMergeError[] = [];
+  if (scope.kind === 'none') return { values: ownValues, errors };
   const external = state.externalConfig;
-  if (external.isEmpty() && (scope.kind === 'resync' || !scope.externalChangeKeys)) return ownValues;
+  if (external.isEmpty() && (scope.kind === 'resync' || !scope.externalChangeKeys)) return { values: ownValues, errors };
   const values: KeyValuePairs = new Map(ownValues);
+  const fold = (key: string, base: ProtoMessage | undefined): ProtoMessage | null => {
+    let result = base;
+    for (const value of external.valuesOf(key)) {
+      try {
+        result = result ? mergedCopy(result, value) : value;
+      } catch (error) {
+        errors.push(new ExternalConfigMergeError(key, error));
+      }
+    }
+    return result ?? null;
+  };
 
   if (scope.kind === 'resync') {
-    for (const key of external.keys()) {
-      values.set(key, fold(ownValues.get(key) ?? undefined, external.valuesOf(key)) ?? null);
-    }
-    return values;
+    for (const key of external.keys()) values.set(key, fold(key, ownValues.get(key) ?? undefined));
+    return { values, errors };
   }
 
   const changed = new Set(scope.externalChangeKeys ?? []);
   for (const key of changed) {
     const base = ownValues.has(key) ? ownValues.get(key) ?? undefined : state.internalConfig.get(key);
-    values.set(key, fold(base, external.valuesOf(key)) ?? null);
+    values.set(key, fold(key, base));
   }
   for (const [key, value] of ownValues) {
     if (changed.has(key) || !external.has(key)) continue;
-    values.set(key, fold(value ?? undefined, external.valuesOf(key)) ?? null);
+    values.set(key, fold(key, value ?? undefined));
   }
-  return values;
+  return { values, errors };
 }

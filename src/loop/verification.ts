@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AnyActorRef } from 'xstate';
 import { VerificationMismatchError } from '../api/errors';
 import type { EventRecord } from '../api/history';
-import { ask, type CallOutcome, type HandlerCall } from '../../actors/handlerActor';
+import type { HandlerCall } from '../../actors/handlerActor';
+import { ask, type CallOutcome } from '../../actors/request';
 
 interface VerificationDeps {
   logger: Logger;
@@ -20,12 +21,13 @@ export class VerificationCheck {
   constructor(
     private readonly deps: VerificationDeps,
     private readonly handlers: readonly string[],
+    private readonly seqNum: number,
   ) {}
 
   private async describe(handler: string): Promise<string | undefined> {
-    const outcome: CallOutcome = await ask<HandlerCall>(this.deps.handlerActor(handler), { type: 'describe' });
+    const outcome: CallOutcome = await ask<HandlerCall>(this.deps.handlerActor(handler), { type: 'describe', seqNum: this.seqNum });
     if (!outcome.ok) {
-      this.deps.logger.error({ handler, err: outcome.error }, 'describeInternalData failed');
+      this.deps.logger.error({ seqNum: this.seqNum, handler, err: outcome.error }, 'describeInternalData failed');
       return undefined;
     }
     return typeof outcome.value === 'string' ? outcome.value : undefined;

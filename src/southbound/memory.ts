@@ -1,4 +1,5 @@
-import { TransactionError, type KeyError, type KeyOperation } from '../api/errors';
+import { SouthboundUnavailableError, TransactionError, type KeyError, type KeyOperation } from '../api/errors';
+import { Fifo } from '../loop/fifo';
 import type { ProtoMessage } from '../api/types';
 import type { CommitRequest, CommitResult, RecordedOperation, RecordedTransaction, Southbound } from '../api/southbound';
 
@@ -31,17 +32,23 @@ function matcher(keys: InjectedFailure['keys']): (key: string) => boolean {
 export class InMemorySouthbound implements Southbound {
   /** The applied state: key -> value. */
   readonly applied = new Map<string, ProtoMessage>();
-  /** The latest commits (at least `maxRecordedTransactions`; older ones are dropped in batches), oldest first. */
-  transactions: RecordedTransaction[] = [];
+  private readonly recorded = new Fifo<RecordedTransaction>();
   private readonly maxRecordedTransactions: number;
   private nextSeqNum = 0n;
   private failures: ActiveFailure[] = [];
-  private unreachable = 0;
-  private unreachableError = '';
+  private unavailableCommits = 0;
+  private unavailableReason = '';
+  private unavailable = false;
   private readonly resetListeners = new Set<(reason: string) => void>();
 
+  /** `maxRecordedTransactions` bounds the recorded commits (default 10,000; the oldest go first). */
   constructor(options: { maxRecordedTransactions?: number } = {}) {
-    this.maxRecordedTransactions = options.maxRecordedTransactions ?? 10_000;
+    this.maxRecordedTransactions = Math.max(1, options.maxRecordedTransactions ?? 10_000);
+  }
+
+  /** The latest commits, oldest first (a copy; at most `maxRecordedTransactions`). */
+  get transactions(): RecordedTransaction[] {
+    return this.recorded.toArray();
   }
 
   /** Makes keys fail; returns a function that removes the failure. */
@@ -58,10 +65,15 @@ export class InMemorySouthbound implements Southbound {
     };
   }
 
-  /** The next `commits` commits fail with an init error, as if the southbound were unreachable. */
-  failNextCommits(commits: number, error = 'southbound unreachable'): void {
-    this.unreachable = commits;
-    this.unreachableError = error;
+  /** The next `commits` commits fail with SouthboundUnavailableError, as if the southbound were unreachable. */
+  failNextCommits(commits: number, reason = 'southbound unreachable'): void {
+    this.unavailableCommits = commits;
+    this.unavailableReason = reason;
+  }
+
+  /** While set, every commit fails with SouthboundUnavailableError and nothing is applied (an outage). */
+  setUnavailable(unavailable: boolean): void {
+    this.unavailable = unavailable;
   }
 
   /** Forgets the applied state, as a restarted southbound would, and tells the listeners. */
@@ -76,9 +88,10 @@ export class InMemorySouthbound implements Southbound {
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
-    if (this.unreachable > 0) {
-      this.unreachable--;
-      throw new TransactionError({ initError: this.unreachableError });
+    if (this.unavailable) throw new SouthboundUnavailableError('the in-memory southbound is set unavailable');
+    if (this.unavailableCommits > 0) {
+      this.unavailableCommits--;
+      throw new SouthboundUnavailableError(this.unavailableReason);
     }
     if (request.resync && request.revertOnFailure) throw new TransactionError({ initError: 'revert on failure cannot be combined with a resync' });
     if (request.resync === 'downstream' && request.values.size > 0) throw new TransactionError({ initError: 'a downstream resync carries no values' });
@@ -152,9 +165,8 @@ export class InMemorySouthbound implements Southbound {
       values: [...request.values].map(([key, value]) => ({ key, value: value ?? undefined })),
       executed,
     };
-    this.transactions.push(recorded);
-    // Bounded, so that a long-running embedding does not grow without limit.
-    if (this.transactions.length > this.maxRecordedTransactions * 2) this.transactions = this.transactions.slice(-this.maxRecordedTransactions);
+    this.recorded.push(recorded);
+    if (this.recorded.size > this.maxRecordedTransactions) this.recorded.shift();
     if (keyErrors.length > 0) throw new TransactionError({ keyErrors, seqNum, recorded });
     return { seqNum, recorded };
   }

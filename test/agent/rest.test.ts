@@ -174,7 +174,7 @@ describe('REST server: probes, state, resync, metrics', () => {
 
     controller.pushEvent(new DBResync({}));
     await waitForIdle(controller, 1);
-    expect(await getJson(`${rest.url}/readyz`)).toEqual({ status: 200, body: { state: 'idle', ready: true, live: true }, headers: expect.anything() });
+    expect(await getJson(`${rest.url}/readyz`)).toEqual({ status: 200, body: { state: 'idle', ready: true, live: true, southboundAvailable: true }, headers: expect.anything() });
     expect(await getJson(`${rest.url}/livez`)).toMatchObject({ status: 200, body: { live: true } });
   });
 
@@ -206,6 +206,7 @@ describe('REST server: probes, state, resync, metrics', () => {
       state: 'idle',
       ready: true,
       live: true,
+      southboundAvailable: true,
       machineState: JSON.parse(JSON.stringify(controller.actor.getSnapshot().value)),
       queueDepths: { main: 0, followUp: 0, delayed: 0 },
     });

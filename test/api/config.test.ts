@@ -19,6 +19,12 @@ describe('controller settings', () => {
       permanentlyRecordedInitPeriod: 3600000,
       eventHistoryTrimInterval: 60000,
       enableVerification: false,
+      eventHistoryMaxRecords: 10000,
+      handlerTimeout: 60000,
+      commitTimeout: 120000,
+      maxHealingBackoff: 60000,
+      maxFailedEventsInPeriod: 0,
+      failedEventsPeriod: 60000,
     });
     expect(Object.isFrozen(DEFAULT_CONTROLLER_CONFIG)).toBe(true);
   });
@@ -29,6 +35,9 @@ describe('controller settings', () => {
     [{ startupResyncDeadline: 2 ** 31 }, 'startupResyncDeadline'],
     [{ enableRetry: 'yes' }, 'enableRetry'],
     [{ maxRetryAttempts: 1.5 }, 'maxRetryAttempts'],
+    [{ eventHistoryMaxRecords: 0 }, 'eventHistoryMaxRecords'],
+    [{ handlerTimeout: -5 }, 'handlerTimeout'],
+    [{ maxFailedEventsInPeriod: -1 }, 'maxFailedEventsInPeriod'],
     [{ noSuchSetting: 1 }, 'noSuchSetting'],
   ])('%j is refused with an error naming the key', (overrides, key) => {
     const error = (() => {

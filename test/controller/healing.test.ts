@@ -75,7 +75,7 @@ describe('healing', () => {
     controller.pushEvent(new DBResync({}));
     controller.pushEvent(new TestUpdate('Breaks'));
     await waitFor(() => controller?.health().state === 'fatal', 'fatal');
-    expect(controller.health()).toEqual({ state: 'fatal', ready: false, live: false, error: 'healing resync failed: still broken' });
+    expect(controller.health()).toEqual({ state: 'fatal', ready: false, live: false, southboundAvailable: true, error: 'healing resync failed: still broken' });
     const later = new TestUpdate('Later');
     controller.pushEvent(later);
     const error = await later.wait().catch((e: unknown) => e);
@@ -115,7 +115,7 @@ describe('healing', () => {
     controller.pushEvent(new KubeStateChange({ key: 'p', resource: 'pod', newValue: pod('p') }));
     await waitFor(() => names(controller as Controller).includes('Healing Resync') && controller?.health().state === 'idle', 'healed');
     const failed = controller.eventHistory().find((r) => r.name === 'Kubernetes State Change');
-    expect(failed?.txnError).toBe('transaction failed: connection refused');
+    expect(failed?.txnError).toBe('transaction failed: southbound unavailable: connection refused');
     expect(await fixture.applied()).toEqual({ 'cfg/p': { name: 'p' } });
   });
 

@@ -1,4 +1,4 @@
-import { DBResync, InvalidHistoryQueryError, KubeStateChange, type Controller } from '../../src';
+import { DBResync, InvalidHistoryQueryError, KubeStateChange, systemClock, type Controller } from '../../src';
 import { pod, value } from '../support/messages';
 import { waitFor } from '../support/waitFor';
 import { capturingLogger, memoryFixture, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
@@ -12,7 +12,7 @@ describe('event history and logs', () => {
 
   async function withEvents(count: number, clock: () => number): Promise<Controller> {
     const handler = recordingHandler('h', [], { update: (_ev, txn) => (txn.put('k', value({ n: 1 })), 'put k') });
-    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, now: clock });
+    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, clock: { ...systemClock, now: clock } });
     controller.pushEvent(new DBResync({}));
     for (let i = 1; i < count; i++) controller.pushEvent(new TestUpdate(`U${i}`));
     await waitForHistory(controller, count);
@@ -59,7 +59,7 @@ describe('event history and logs', () => {
     controller = await startController({
       handlers: [recordingHandler('h', [])],
       southbound: memoryFixture().southbound,
-      now: () => now,
+      clock: { ...systemClock, now: () => now },
       config: { eventHistoryTrimInterval: 5, eventHistoryAgeLimit: 1000, permanentlyRecordedInitPeriod: 100 },
     });
     controller.pushEvent(new DBResync({}));

@@ -41,7 +41,7 @@ import {
 } from '../support/modelDriver';
 
 type ModelSnapshot = SnapshotFrom<typeof controllerMachine>;
-type ModelEvent = ControllerMachineEvent | { type: typeof STARTUP_DEADLINE } | { type: typeof HEALING_DUE };
+type ModelEvent = ControllerMachineEvent | { type: typeof STARTUP_DEADLINE } | { type: typeof HEALING_DUE } | { type: typeof OUTAGE_RETRY_DUE };
 type ModelPath = StatePath<ModelSnapshot, ModelEvent | AnyEventObject>;
 
 const CONFIG = resolveControllerConfig({
@@ -56,12 +56,22 @@ const HANDLER_NAMES = ['first', 'second'];
 // Delayed transitions are events named after the delay and the state that waits.
 const STARTUP_DEADLINE = 'xstate.after.startupResyncDeadline.controller.running.loop.awaitingStartupResync';
 const HEALING_DUE = 'xstate.after.delayAfterErrorHealing.controller.running.healing.scheduled';
+const OUTAGE_RETRY_DUE = 'xstate.after.outageBackoff.controller.running.healing.outage.waiting';
 
 const BLOCKED_PHASES: readonly ControllerStateName[] = ['resyncing', 'updating', 'reverting'];
 
 interface RunningValue {
-  running: { loop: ControllerStateName; healing: 'clear' | 'scheduled' | 'queued' };
+  running: { loop: ControllerStateName; healing: 'clear' | 'scheduled' | 'queued' | { outage: 'waiting' | 'probing' } };
 }
+
+type HealingName = 'clear' | 'scheduled' | 'queued' | 'outage.waiting' | 'outage.probing';
+
+function healingOf(state: ModelSnapshot): HealingName {
+  const { healing } = (state.value as unknown as RunningValue).running;
+  return typeof healing === 'string' ? healing : `outage.${healing.outage}`;
+}
+
+const unavailable = (): ModelEvent => ({ type: 'loop.southboundUnavailable', error: new Error('model: southbound unavailable') });
 
 const phase = (p: LoopPhase): ModelEvent => ({ type: 'loop.phase', phase: p });
 
@@ -70,23 +80,31 @@ function feasibleEvents(state: ModelSnapshot): ModelEvent[] {
   if (state.value === 'stopped') return [];
   if (state.value === 'stopping') return [{ type: 'controller.stopped' }];
   if (state.value === 'fatal') return [{ type: 'controller.close' }];
-  const { loop, healing } = (state.value as unknown as RunningValue).running;
+  const { loop } = (state.value as unknown as RunningValue).running;
+  const healing = healingOf(state);
   const events: ModelEvent[] = [{ type: 'controller.close' }];
   if (loop === 'awaitingStartupResync') return [...events, phase('resyncing'), { type: STARTUP_DEADLINE }];
   const holding = BLOCKED_PHASES.includes(loop);
   if (holding) events.push({ type: 'loop.fatal', error: modelFatalError() });
   // Before the first DBResync is done, finishing it always sends loop.startupResyncDone first.
-  if (!state.context.startupResyncDone) return [...events, { type: 'loop.startupResyncDone' }];
+  if (!state.context.startupResyncDone) return [...events, { type: 'loop.startupResyncDone', committed: true }];
   // A queued healing resync is the next event the loop takes: it starts before anything else.
   if (healing === 'queued') return loop === 'resyncing' ? [...events, { type: 'loop.healingStarted' }] : events;
+  // While probing, the queued healing resync finds the southbound still unavailable, or back.
+  if (healing === 'outage.probing') {
+    return loop === 'resyncing' ? [...events, unavailable(), { type: 'loop.southboundAvailable', resynced: true }] : events;
+  }
   for (const next of ['idle', 'resyncing', 'updating'] as const) if (next !== loop) events.push(phase(next));
   // A revert-on-failure change announces 'updating' before 'reverting'.
   if (loop === 'updating') events.push(phase('reverting'));
   if (healing === 'clear' && (loop === 'resyncing' || loop === 'updating')) {
     events.push({ type: 'loop.needsHealing', error: new Error('model: best-effort handler failure') });
   }
+  // A commit finds the southbound unavailable: an outage begins (a scheduled healing is folded into it).
+  if ((healing === 'clear' || healing === 'scheduled') && (loop === 'resyncing' || loop === 'updating')) events.push(unavailable());
   // The healing resync is pushed to the main queue; it must wait behind a held event.
   if (healing === 'scheduled' && holding) events.push({ type: HEALING_DUE });
+  if (healing === 'outage.waiting' && holding) events.push({ type: OUTAGE_RETRY_DUE });
   return events;
 }
 
@@ -122,11 +140,35 @@ const STEPS: Record<string, Step> = {
     driver.release();
   },
   'loop.fatal': (driver) => driver.failHeld(modelFatalError()),
+  // Outside an outage: an event whose handler makes the southbound unavailable, so its commit
+  // fails, then one that holds in the same phase. During an outage (probing): the healing resync
+  // the machine queued finds the southbound still unavailable, and a resync holds after it.
+  'loop.southboundUnavailable': (driver, _event, from) => {
+    if (healingOf(from) === 'outage.probing') {
+      driver.healingBehaviour = 'pass';
+      driver.push(emptyResync(), 'block');
+    } else {
+      const resyncing = (from.value as unknown as RunningValue).running.loop === 'resyncing';
+      driver.push(resyncing ? emptyResync() : podAdded(), 'unavailable');
+      driver.push(resyncing ? emptyResync() : podAdded(), 'block');
+    }
+    driver.release();
+  },
+  // The southbound is back: the held resync's commit goes through (a full resync ends the outage).
+  'loop.southboundAvailable': (driver) => {
+    driver.southbound.setUnavailable(false);
+    driver.healingBehaviour = 'pass';
+    driver.push(emptyResync(), 'block');
+    driver.release();
+  },
   [STARTUP_DEADLINE]: () => {
     jest.advanceTimersByTime(CONFIG.startupResyncDeadline);
   },
   [HEALING_DUE]: () => {
     jest.advanceTimersByTime(CONFIG.delayAfterErrorHealing);
+  },
+  [OUTAGE_RETRY_DUE]: (_driver, _event, from) => {
+    jest.advanceTimersByTime(from.context.outageBackoffMs);
   },
   // Not awaited: the Shutdown holds in the handler, so 'stopping' stays observable.
   'controller.close': (driver) => {
@@ -143,7 +185,8 @@ const STEPS: Record<string, Step> = {
  * keeps one snapshot per key, so everything a step asserts must be part of the key.
  */
 function stateKey(state: ModelSnapshot): string {
-  return JSON.stringify([state.value, state.context.startupResyncDone, state.context.fatalReason ?? null]);
+  // Not the outage backoff: it doubles at each failed retry, which would make the space infinite.
+  return JSON.stringify([state.value, state.context.startupResyncDone, state.context.resyncCommitted, state.context.fatalReason ?? null]);
 }
 
 function phaseOf(event: AnyEventObject): LoopPhase {
@@ -157,17 +200,18 @@ function eventLabel(event: AnyEventObject): string {
 function stateLabel(state: ModelSnapshot): string {
   const name = controllerStateName(state);
   if (typeof state.value === 'string') return state.context.fatalReason === undefined ? name : `${name} (after fatal)`;
-  const { healing } = (state.value as unknown as RunningValue).running;
-  return `${name}${state.context.startupResyncDone ? '' : ' (before startup resync)'}, healing ${healing}`;
+  return `${name}${state.context.startupResyncDone ? '' : ' (before startup resync)'}, healing ${healingOf(state)}`;
 }
 
 function expectedHealth(state: ModelSnapshot) {
   const name = controllerStateName(state);
-  const live = name !== 'fatal';
+  const live = name !== 'fatal' && state.context.fatalReason === undefined;
+  const southboundAvailable = typeof state.value === 'string' || !healingOf(state).startsWith('outage');
   return {
     state: name,
     live,
-    ready: live && state.context.startupResyncDone && name !== 'stopping' && name !== 'stopped',
+    ready: live && state.context.resyncCommitted && southboundAvailable && name !== 'stopping' && name !== 'stopped',
+    southboundAvailable,
     ...(state.context.fatalReason !== undefined && { error: state.context.fatalReason }),
   };
 }
@@ -281,6 +325,7 @@ describe('controller machine model, replayed on the real runtime', () => {
     collect(controllerMachine.root);
     expect(eventTypes).toContain(STARTUP_DEADLINE);
     expect(eventTypes).toContain(HEALING_DUE);
+    expect(eventTypes).toContain(OUTAGE_RETRY_DUE);
   });
 
   test('every machine event the walk uses has a runtime step', () => {
@@ -293,10 +338,8 @@ describe('controller machine model, replayed on the real runtime', () => {
     const reached = new Set(shortestPaths.map((path) => controllerStateName(path.state)));
     const all: ControllerStateName[] = ['awaitingStartupResync', 'idle', 'resyncing', 'updating', 'reverting', 'fatal', 'stopping', 'stopped'];
     expect([...reached].sort()).toEqual([...all].sort());
-    const healing = new Set(
-      shortestPaths.filter((path) => typeof path.state.value !== 'string').map((path) => (path.state.value as unknown as RunningValue).running.healing),
-    );
-    expect([...healing].sort()).toEqual(['clear', 'queued', 'scheduled']);
+    const healing = new Set(shortestPaths.filter((path) => typeof path.state.value !== 'string').map((path) => healingOf(path.state)));
+    expect([...healing].sort()).toEqual(['clear', 'outage.probing', 'outage.waiting', 'queued', 'scheduled']);
   });
 
   test.each(transitionPaths.map((path) => [pathLabel(path), path] as const))(

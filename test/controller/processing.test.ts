@@ -214,7 +214,7 @@ describe.each(SOUTHBOUND_FIXTURES)('processing one event (%s southbound)', (_kin
     c.pushEvent(ev);
     await expect(ev.wait()).rejects.toBeInstanceOf(FatalError);
     expect(calls).toEqual(['a.update(Fatal)', 'b.update(Fatal)']);
-    expect(c.health()).toEqual({ state: 'fatal', ready: false, live: false, error: 'dataplane gone' });
+    expect(c.health()).toEqual({ state: 'fatal', ready: false, live: false, southboundAvailable: true, error: 'dataplane gone' });
     const later = new TestUpdate('Later');
     c.pushEvent(later);
     await expect(later.wait()).rejects.toThrow('dataplane gone');

@@ -228,7 +228,7 @@ async function check(input: Scenario): Promise<void> {
     stats.southboundFailures += records.filter((r) => r.txnError !== undefined).length;
     stats.healings += healings.length;
 
-    expect(controller.health()).toEqual({ state: 'idle', ready: true, live: true });
+    expect(controller.health()).toEqual({ state: 'idle', ready: true, live: true, southboundAvailable: true });
     expect(healings.filter(failed).map((r) => r.seqNum)).toEqual([]);
     if (failures.length > 0) {
       const lastFailure = Math.max(...failures.map((r) => r.seqNum));

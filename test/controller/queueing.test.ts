@@ -31,15 +31,17 @@ describe('queueing', () => {
     calls.length = 0;
   });
 
-  test('events pushed before the first DBResync wait for it, in order, and do not count against the bound', async () => {
-    controller = await startController({ handlers: [recordingHandler('h', calls)], southbound: memoryFixture().southbound, config: { eventQueueSize: 2 } });
-    const early = ['E1', 'E2', 'E3', 'E4'].map((n) => new TestUpdate(n));
+  test('events pushed before the first DBResync wait for it, in order, and count against the bound (the original refuses at eventQueueSize)', async () => {
+    controller = await startController({ handlers: [recordingHandler('h', calls)], southbound: memoryFixture().southbound, config: { eventQueueSize: 3 } });
+    const early = ['E1', 'E2', 'E3'].map((n) => new TestUpdate(n));
     for (const ev of early) controller.pushEvent(ev);
-    expect(controller.queueDepths()).toEqual({ main: 0, followUp: 0, delayed: 4 });
+    expect(() => controller?.pushEvent(new TestUpdate('E4'))).toThrow(EventQueueFullError);
+    expect(controller.queueDepths()).toEqual({ main: 0, followUp: 0, delayed: 3 });
     expect(controller.eventHistory()).toEqual([]);
+    // The DBResync that ends the wait is taken even when the held events fill the bound.
     controller.pushEvent(new DBResync({}));
-    await early[3].wait();
-    expect(names(controller)).toEqual(['Database Resync', 'E1', 'E2', 'E3', 'E4']);
+    await early[2].wait();
+    expect(names(controller)).toEqual(['Database Resync', 'E1', 'E2', 'E3']);
   });
 
   test('follow-ups pushed while the DBResync is processed go before the delayed events', async () => {
@@ -174,6 +176,7 @@ describe('queueing', () => {
       state: 'fatal',
       ready: false,
       live: false,
+      southboundAvailable: true,
       error: new StartupResyncDeadlineError(20).message,
     });
     const later = new DBResync({});
@@ -194,12 +197,15 @@ describe('queueing', () => {
     expect(controller.health().state).toBe('stopped');
   });
 
-  test('close() processes queued events, then a Shutdown through the handlers; later pushes are refused', async () => {
+  test('close() puts a Shutdown through the handlers ahead of queued events, which are finished as closed; later pushes are refused', async () => {
     controller = await startController({ handlers: [recordingHandler('a', calls), recordingHandler('b', calls)], southbound: memoryFixture().southbound });
     controller.pushEvent(new DBResync({}));
-    controller.pushEvent(new TestUpdate('Queued'));
+    await waitForHistory(controller, 1);
+    const queued = new TestUpdate('Queued');
+    controller.pushEvent(queued);
     await controller.close();
-    expect(names(controller)).toEqual(['Database Resync', 'Queued', 'Shutdown']);
+    await expect(queued.wait()).rejects.toBeInstanceOf(ControllerClosedError);
+    expect(names(controller)).toEqual(['Database Resync', 'Shutdown']);
     expect(calls.slice(-2)).toEqual(['a.update(Shutdown)', 'b.update(Shutdown)']);
     expect(() => controller?.pushEvent(new TestUpdate('TooLate'))).toThrow(ControllerClosedError);
     expect(controller.health()).toMatchObject({ state: 'stopped', ready: false });

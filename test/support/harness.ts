@@ -8,6 +8,7 @@ import {
   UpdateDirectionType,
   UpdateTransactionType,
   type Controller,
+  type ControllerClock,
   type ControllerConfig,
   type Event,
   type EventHandler,
@@ -149,7 +150,7 @@ export async function startController(options: {
   config?: Partial<ControllerConfig>;
   externalSources?: ExternalConfigSource[];
   logger?: Logger;
-  now?: () => number;
+  clock?: ControllerClock;
 }): Promise<Controller> {
   const controller = createController({ logger: pino({ level: 'silent' }), ...options });
   await controller.start();

@@ -24,9 +24,11 @@ export interface ReceivedEvent {
  * - `block`: the first handler's resync/update waits until the test releases it;
  * - `fail`: the first handler throws a plain (non-fatal) Error;
  * - `revertBlocks`: a RevertOnFailure update whose second handler fails, so the loop reverts the
- *   first handler, whose revert waits until the test releases it.
+ *   first handler, whose revert waits until the test releases it;
+ * - `unavailable`: the first handler makes the southbound unavailable, so the commit fails with
+ *   SouthboundUnavailableError (until the test makes it available again).
  */
-export type Behaviour = 'pass' | 'block' | 'fail' | 'revertBlocks';
+export type Behaviour = 'pass' | 'block' | 'fail' | 'revertBlocks' | 'unavailable';
 
 /** A RevertOnFailure update: the only built-in-free way to make the loop revert. */
 export class RevertOnFailureChange extends CustomUpdateEvent {
@@ -139,6 +141,7 @@ export class ModelDriver {
     const behaviour = this.behaviourOf(event);
     if (behaviour === 'block') await this.hold();
     else if (behaviour === 'fail') throw new Error('model: best-effort handler failure');
+    else if (behaviour === 'unavailable') this.southbound.setUnavailable(true);
   }
 
   private firstHandler(): EventHandler {
@@ -152,6 +155,8 @@ export class ModelDriver {
           return 'put cfg/reverted';
         }
         await this.act(event);
+        // Something to commit, so that the commit meets the unavailable southbound.
+        if (this.behaviourOf(event) === 'unavailable') txn.put('cfg/unavailable', value({ name: 'unavailable' }));
         return '';
       },
       revert: async (event) => {

@@ -1,0 +1,92 @@
+import type { AnyActorRef } from 'xstate';
+import type { ControllerClock } from '../src/api/clock';
+import { toError } from '../src/api/errors';
+
+/** The outcome of a call made through an actor: never a thrown error. */
+export type CallOutcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
+
+/** A request: the call and where its outcome goes. */
+export type Request<C> = C & { reply: (outcome: CallOutcome) => void };
+
+/** How long an asynchronous call may take, and what happens when it takes longer. One per actor, not per call. */
+export interface CallTimeLimit<C> {
+  ms: number;
+  clock: ControllerClock;
+  /** The error the call fails with when the time is up. */
+  timeoutError(call: C): Error;
+  /** The call settled after it had timed out: its outcome is ignored, but someone should hear of it. */
+  onLateSettlement(call: C, outcome: CallOutcome): void;
+}
+
+/** The `then` of a thenable, or undefined; reading `then` may itself throw (a hostile getter). */
+function thenOf(value: unknown): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  return (value as { then?: unknown }).then;
+}
+
+/**
+ * Runs `run` and replies with its outcome exactly once: synchronously for a plain value (no
+ * microtask for synchronous handlers), later for a thenable. Whatever `run` does (throws anything,
+ * returns a thenable whose `then` throws or never settles, settles twice) becomes an outcome: the
+ * actor system never sees an error. With a time limit, an unsettled call fails when it is up.
+ */
+export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) => void, limit?: CallTimeLimit<C>, call?: C): void {
+  let result: unknown;
+  let then: unknown;
+  try {
+    result = run();
+    then = thenOf(result);
+  } catch (thrown) {
+    reply({ ok: false, error: toError(thrown) });
+    return;
+  }
+  if (typeof then !== 'function') {
+    reply({ ok: true, value: result });
+    return;
+  }
+  let settled = false;
+  let timedOut = false;
+  let timer: unknown;
+  const settle = (outcome: CallOutcome): void => {
+    if (settled) {
+      if (timedOut) limit?.onLateSettlement(call as C, outcome);
+      return;
+    }
+    settled = true;
+    if (timer !== undefined) limit?.clock.clearTimeout(timer);
+    reply(outcome);
+  };
+  if (limit && limit.ms > 0) {
+    timer = limit.clock.setTimeout(() => {
+      timer = undefined;
+      timedOut = !settled;
+      settle({ ok: false, error: limit.timeoutError(call as C) });
+    }, limit.ms);
+  }
+  // Promise.resolve adopts the thenable in a job of its own and turns a throwing `then` into a
+  // rejection; a real promise is used as it is.
+  Promise.resolve(result as PromiseLike<unknown>).then(
+    (value) => settle({ ok: true, value }),
+    (thrown: unknown) => settle({ ok: false, error: toError(thrown) }),
+  );
+}
+
+/**
+ * Sends a call to an actor and returns its outcome: a plain value when the actor answered during the
+ * send (synchronous handlers), else a promise. This keeps synchronous handlers off the microtask queue.
+ * The call object itself becomes the request: copying it with a spread costs ten times the send.
+ */
+export function ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
+  let outcome: CallOutcome | undefined;
+  let resolve: ((o: CallOutcome) => void) | undefined;
+  const request = call as Request<C>;
+  request.reply = (o: CallOutcome): void => {
+    if (resolve) resolve(o);
+    else outcome = o;
+  };
+  actor.send(request);
+  if (outcome) return outcome as CallOutcome<T>;
+  return new Promise<CallOutcome<T>>((r) => {
+    resolve = r as (o: CallOutcome) => void;
+  });
+}
