@@ -75,6 +75,7 @@ export class ControllerMetrics {
   private readonly eventSeconds: prom.Histogram<'event'>;
   private readonly handlerSeconds: prom.Histogram<'handler' | 'operation'>;
   private readonly handlerErrors: prom.Counter<'handler' | 'operation'>;
+  private readonly handlerTimeouts: prom.Counter<'handler' | 'operation'>;
   private readonly commitSeconds: prom.Histogram<'type'>;
   private readonly txnErrors: prom.Counter<'event'>;
   private readonly resyncs: prom.Counter<'type'>;
@@ -109,6 +110,12 @@ export class ControllerMetrics {
     this.handlerErrors = new prom.Counter({
       name: `${prefix}handler_errors_total`,
       help: 'Handler calls that returned an error, by handler and operation (update, resync, revert).',
+      labelNames: ['handler', 'operation'],
+      registers,
+    });
+    this.handlerTimeouts = new prom.Counter({
+      name: `${prefix}handler_timeouts_total`,
+      help: 'Handler calls that did not settle within handlerTimeout, by handler and operation.',
       labelNames: ['handler', 'operation'],
       registers,
     });
@@ -172,10 +179,18 @@ export class ControllerMetrics {
     });
     new prom.Gauge({
       name: `${prefix}ready`,
-      help: '1 when the startup resync is done and the controller is neither fatal nor stopping, else 0.',
+      help: '1 when a resync reached the southbound, the southbound is available and the controller is neither fatal nor stopping, else 0.',
       registers,
       collect() {
         this.set(controller.health().ready ? 1 : 0);
+      },
+    });
+    new prom.Gauge({
+      name: `${prefix}southbound_available`,
+      help: '1 while commits reach the southbound, 0 during an outage (retried with backoff).',
+      registers,
+      collect() {
+        this.set(controller.health().southboundAvailable ? 1 : 0);
       },
     });
     new prom.Gauge({
@@ -217,6 +232,7 @@ export class ControllerMetrics {
       const durationMs = handlerDurationsMs[index];
       if (durationMs !== undefined) this.handlerSeconds.observe(labels, durationMs / 1000);
       if (call.error !== undefined) this.handlerErrors.inc(labels);
+      if (call.timedOut) this.handlerTimeouts.inc(labels);
     });
     if (commitDurationMs !== undefined) this.commitSeconds.observe({ type: methodLabel(record.method) }, commitDurationMs / 1000);
     if (record.txnError !== undefined) this.txnErrors.inc({ event: record.name });

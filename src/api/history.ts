@@ -8,6 +8,8 @@ export interface HandlerRecord {
   revert: boolean;
   change?: string;
   error?: string;
+  /** The call did not settle within `handlerTimeout` (`error` says so too). */
+  timedOut?: boolean;
 }
 
 /** One processed event, as kept in the event history. */

@@ -1,6 +1,6 @@
 import { DB_EXTERNAL_SOURCE } from '../api/externalConfig';
 import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../api/types';
-import { cloneMessage } from '../protobuf/merge';
+import { cloneMessage, typeName } from '../protobuf/merge';
 import type { EventTransaction } from './eventTransaction';
 
 /**
@@ -78,7 +78,7 @@ export class ConfigState {
   /** The full name of the message type `key` holds, from the internal config or any external source. */
   knownMessageType(key: string): string | undefined {
     const value = this.internalConfig.get(key) ?? this.externalConfig.valuesOf(key)[0];
-    return value?.$type.fullName;
+    return value ? typeName(value.$type) : undefined;
   }
 
   /** ConfigRetriever: a copy of the value in the current transaction, else in the internal config. */

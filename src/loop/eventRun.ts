@@ -1,6 +1,6 @@
 import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../api/enums';
 import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
-import { AbortEventError, EventProcessingError, FatalError, InvalidEventError, SouthboundUnavailableError } from '../api/errors';
+import { AbortEventError, EventProcessingError, FatalError, HandlerTimeoutError, InvalidEventError, SouthboundUnavailableError } from '../api/errors';
 import type { EventRecord, HandlerRecord } from '../api/history';
 import { EventTransaction } from './eventTransaction';
 import type { CallOutcome } from '../../actors/request';
@@ -167,6 +167,7 @@ export class EventRun {
     }
     const { error } = outcome;
     call.error = error.message;
+    if (error instanceof HandlerTimeoutError) call.timedOut = true;
     this.fail(error);
     if (error instanceof FatalError) {
       this.fatal = error;
@@ -237,6 +238,7 @@ export class EventRun {
     this.record.handlers.push(call);
     if (outcome.ok) return 'continue';
     call.error = outcome.error.message;
+    if (outcome.error instanceof HandlerTimeoutError) call.timedOut = true;
     if (outcome.error instanceof FatalError) {
       this.fatal = outcome.error;
       return 'stop';

@@ -5,7 +5,7 @@ import { ExternalConfigResync } from '../api/events/externalConfigResync';
 import { KubeStateChange } from '../api/events/kubeStateChange';
 import { InvalidEventError, describeThrown } from '../api/errors';
 import type { ProtoMessage } from '../api/types';
-import { messageType } from '../protobuf/merge';
+import { messageType, typeName } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 
 /** Throws InvalidEventError unless `event` implements Event. */
@@ -41,7 +41,7 @@ function checkKeyValues(what: string, values: unknown): Map<string, ProtoMessage
 function checkExternalType(state: ConfigState, source: string, key: string, value: ProtoMessage | null): void {
   if (!value) return;
   const known = state.knownMessageType(key);
-  const actual = messageType(value, key).fullName;
+  const actual = typeName(messageType(value, key));
   if (known && known !== actual) {
     throw new InvalidEventError(`external config "${key}" from source "${source}" is a ${actual}, but the key holds ${known} values`);
   }

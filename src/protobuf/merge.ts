@@ -11,6 +11,11 @@ export function messageType(value: unknown, what: string): Type {
   return type;
 }
 
+/** A message type's name as people write it (protobufjs prefixes its full names with a dot). */
+export function typeName(type: Type): string {
+  return type.fullName.replace(/^\./, '');
+}
+
 /** A deep copy: encoding and decoding keeps the message's class and copies nested data. */
 export function cloneMessage<T extends ProtoMessage>(message: T): T {
   const type = messageType(message, 'value');
@@ -53,7 +58,7 @@ export function mergeInto(target: ProtoMessage, source: ProtoMessage): void {
   const type = messageType(target, 'merge target');
   const sourceType = messageType(source, 'merge source');
   if (type.fullName !== sourceType.fullName) {
-    throw new InvalidValueError(`cannot merge ${sourceType.fullName} into ${type.fullName}`);
+    throw new InvalidValueError(`cannot merge ${typeName(sourceType)} into ${typeName(type)}`);
   }
   const dst = target as unknown as Record<string, unknown>;
   const src = source as unknown as Record<string, unknown>;

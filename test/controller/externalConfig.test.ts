@@ -2,7 +2,9 @@ import {
   DBResync,
   EventMethodType,
   ExternalConfigChange,
+  ExternalConfigMergeError,
   ExternalConfigResync,
+  InvalidEventError,
   KubeStateChange,
   type Controller,
   type EventHandler,
@@ -141,6 +143,38 @@ describe.each(SOUTHBOUND_FIXTURES)('external config (%s southbound)', (_kind, ma
     await ev.wait();
     expect(c.eventHistory({ last: 1 })[0].txn?.resyncType).toBe('upstream');
     expect(await fixture.applied()).toMatchObject({ 'op/x': { n: 1 }, 'ext/only': { name: 'db-only' } });
+  });
+
+  test('an external value of another message type than the key holds is refused at push with InvalidEventError', async () => {
+    await start();
+    const c = controller as Controller;
+    const wrong = change('db', [['cfg/a', pod('not-a-config-value')]]);
+    expect(() => c.pushEvent(wrong)).toThrow(InvalidEventError);
+    expect(() => c.pushEvent(wrong)).toThrow('external config "cfg/a" from source "db" is a test.Pod, but the key holds test.Value values');
+    // A key nobody holds yet takes any type.
+    const fresh = change('db', [['ext/new', pod('p')]]);
+    c.pushEvent(fresh);
+    await fresh.wait();
+  });
+
+  test('a value that cannot be merged (another message type, via a resync snapshot) fails that key alone, not every later event', async () => {
+    await start();
+    const c = controller as Controller;
+    const snapshot = new ExternalConfigResync('db', true);
+    snapshot.externalConfig.set('cfg/a', pod('wrong-type'));
+    snapshot.externalConfig.set('ext/ok', value({ name: 'fine' }));
+    c.pushEvent(snapshot);
+    const error = await snapshot.wait().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExternalConfigMergeError);
+    expect((error as Error).message).toBe('external config of "cfg/a" not merged: cannot merge test.Pod into test.Value');
+    const applied = await fixture.applied();
+    expect(applied['cfg/a']).toEqual({ name: 'a', tags: ['internal'], nested: { a: 'int' } });
+    expect(applied['ext/ok']).toEqual({ name: 'fine' });
+    // Later events that do not touch the key go on; one that does reports the key again, no healing.
+    const later = change('db', [['ext/more', value({ name: 'more' })]]);
+    c.pushEvent(later);
+    await later.wait();
+    expect(c.actor.getSnapshot().matches({ running: { healing: 'clear' } })).toBe(true);
   });
 
   test('a commit failing only on external-config keys does not schedule healing', async () => {

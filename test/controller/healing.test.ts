@@ -9,8 +9,9 @@ import {
   type Controller,
 } from '../../src';
 import { pod, value } from '../support/messages';
+import { SimulatedClock } from 'xstate';
 import { gate, waitFor } from '../support/waitFor';
-import { memoryFixture, names, recordingHandler, startController, TestUpdate } from '../support/harness';
+import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
 
 describe('healing', () => {
   let controller: Controller | undefined;
@@ -143,6 +144,72 @@ describe('healing', () => {
     expect(names(controller)).toEqual(['Database Resync', 'Hold', 'Healing Resync', 'Kubernetes State Change']);
     expect(controller.eventHistory()[2].description).toBe('Healing Resync (after error: southbound reset: restarted)');
     expect(await fixture.applied()).toEqual({ 'cfg/a': { name: 'a' }, 'cfg/b': { name: 'b' } });
+  });
+
+  test('a healing resync whose commit fails only on external-config keys is not a failed healing (not fatal)', async () => {
+    const fixture = memoryFixture();
+    fixture.memory.injectFailure({ keys: 'ext/bad', error: 'the dataplane rejects it' });
+    let failOnce = true;
+    const handler = recordingHandler('h', calls, {
+      update: () => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('transient handler error');
+        }
+      },
+    });
+    controller = await startController({ handlers: [handler], southbound: fixture.southbound, config: { delayAfterErrorHealing: 1 } });
+    controller.pushEvent(new DBResync({ externalConfig: new Map([['ext/bad', value({ name: 'bad' })]]) }));
+    controller.pushEvent(new TestUpdate('Transient'));
+    await waitFor(() => names(controller as Controller).includes('Healing Resync') && controller?.health().state === 'idle', 'healing processed');
+    const healing = controller.eventHistory().find((r) => r.name === 'Healing Resync');
+    expect(healing?.txnError).toBe('transaction failed: ext/bad (CREATE): the dataplane rejects it');
+    expect(controller.health()).toMatchObject({ live: true, state: 'idle' });
+  });
+
+  test('more failed events than maxFailedEventsInPeriod within failedEventsPeriod is fatal, with a reason that says so', async () => {
+    const handler = recordingHandler('h', calls, {
+      update: (ev) => {
+        if (ev.getName().startsWith('Fail')) throw new Error(`${ev.getName()} failed`);
+      },
+    });
+    controller = await startController({
+      handlers: [handler],
+      southbound: memoryFixture().southbound,
+      config: { maxFailedEventsInPeriod: 2, failedEventsPeriod: 3_600_000, delayAfterErrorHealing: 3_600_000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    for (const name of ['Fail1', 'Ok', 'Fail2']) controller.pushEvent(new TestUpdate(name));
+    await waitForHistory(controller, 4);
+    expect(controller.health().live).toBe(true);
+    const third = new TestUpdate('Fail3');
+    controller.pushEvent(third);
+    // The event keeps its own error; the controller gives up after it.
+    await expect(third.wait()).rejects.toThrow('Fail3 failed');
+    await waitFor(() => controller?.health().state === 'fatal', 'fatal');
+    expect(controller.health().error).toBe('3 events failed within 3600000 ms (maxFailedEventsInPeriod is 2)');
+  });
+
+  test('failed events older than failedEventsPeriod do not count', async () => {
+    const clock = new SimulatedClock();
+    const handler = recordingHandler('h', calls, {
+      update: (ev) => {
+        if (ev.getName().startsWith('Fail')) throw new Error(`${ev.getName()} failed`);
+      },
+    });
+    controller = await startController({
+      handlers: [handler],
+      southbound: memoryFixture().southbound,
+      clock,
+      config: { maxFailedEventsInPeriod: 1, failedEventsPeriod: 1000, delayAfterErrorHealing: 3_600_000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    controller.pushEvent(new TestUpdate('Fail1'));
+    await waitForHistory(controller, 2);
+    clock.increment(1000);
+    controller.pushEvent(new TestUpdate('Fail2'));
+    await waitForHistory(controller, 3);
+    expect(controller.health().live).toBe(true);
   });
 
   test('HealingResync descriptions say why', () => {

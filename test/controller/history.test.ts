@@ -142,3 +142,59 @@ describe('processed$', () => {
     expect(completed).toBe(true);
   });
 });
+
+describe('event history bound by count', () => {
+  let controller: Controller | undefined;
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+  });
+
+  test('never holds more than eventHistoryMaxRecords: the oldest go first, the init-period ones last', async () => {
+    let now = 0;
+    controller = await startController({
+      handlers: [recordingHandler('h', [])],
+      southbound: memoryFixture().southbound,
+      clock: { ...systemClock, now: () => now },
+      config: { eventHistoryMaxRecords: 5, permanentlyRecordedInitPeriod: 100 },
+    });
+    controller.pushEvent(new DBResync({}));
+    for (const name of ['I1', 'I2']) controller.pushEvent(new TestUpdate(name));
+    await waitForHistory(controller, 3);
+    now = 1000;
+    for (let i = 1; i <= 10; i++) controller.pushEvent(new TestUpdate(`L${i}`));
+    await waitForHistory(controller, 5);
+    await waitFor(() => controller?.eventHistory().at(-1)?.name === 'L10', 'L10 recorded');
+    expect(controller.eventHistory().map((r) => r.name)).toEqual(['Database Resync', 'I1', 'I2', 'L9', 'L10']);
+    expect(controller.eventHistory({ seqNum: 11 })).toHaveLength(1);
+    expect(controller.eventHistory({ seqNum: 3 })).toEqual([]);
+    expect(controller.eventHistory({ last: 2 }).map((r) => r.name)).toEqual(['L9', 'L10']);
+    expect(controller.eventHistory({ first: 4 }).map((r) => r.name)).toEqual(['Database Resync', 'I1', 'I2', 'L9']);
+  });
+
+  test('when only init-period records are left, they go too, oldest first', async () => {
+    controller = await startController({
+      handlers: [recordingHandler('h', [])],
+      southbound: memoryFixture().southbound,
+      config: { eventHistoryMaxRecords: 3, permanentlyRecordedInitPeriod: 3_600_000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    for (let i = 1; i <= 6; i++) controller.pushEvent(new TestUpdate(`E${i}`));
+    await waitFor(() => controller?.eventHistory().at(-1)?.name === 'E6' && controller.health().state === 'idle', 'E6 recorded');
+    expect(controller.eventHistory().map((r) => r.name)).toEqual(['E4', 'E5', 'E6']);
+  });
+
+  test('memory stays bounded: 20,000 events with the bound at 1,000 keep 1,000 records', async () => {
+    controller = await startController({
+      handlers: [recordingHandler('h', [], { update: (_ev, txn) => txn.put('k', value({ n: 1 })) })],
+      southbound: memoryFixture().southbound,
+      config: { eventHistoryMaxRecords: 1000, eventQueueSize: 20_000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    for (let i = 0; i < 20_000; i++) controller.pushEvent(new TestUpdate(`E${i}`));
+    await waitFor(() => controller?.eventHistory({ last: 1 })[0]?.name === 'E19999', 'all processed', 60000);
+    expect(controller.eventHistory()).toHaveLength(1000);
+    expect(controller.eventHistory()[0].seqNum).toBe(20_001 - 1000);
+  });
+});

@@ -17,6 +17,8 @@ import {
   type Controller,
   type Event,
 } from '../../src';
+import { SimulatedClock } from 'xstate';
+import type { ProtoMessage } from '../../src';
 import { pod } from '../support/messages';
 import { recordTimers } from '../support/timers';
 import { gate, waitFor } from '../support/waitFor';
@@ -163,6 +165,26 @@ describe('queueing', () => {
     const after = new TestUpdate('After');
     controller.pushEvent(after);
     await after.wait();
+  });
+
+  test('the startup deadline is met when the first DBResync is taken, however long it then takes (slow external source)', async () => {
+    const clock = new SimulatedClock();
+    const snapshot = gate<Map<string, ProtoMessage | null>>();
+    const slowSource = { name: 'slow', getConfigSnapshot: () => snapshot.promise };
+    controller = await startController({
+      handlers: [recordingHandler('h', calls)],
+      southbound: memoryFixture().southbound,
+      externalSources: [slowSource],
+      clock,
+      config: { startupResyncDeadline: 1000 },
+    });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => controller?.health().state === 'resyncing', 'the DBResync taken');
+    clock.increment(5000);
+    expect(controller.health()).toMatchObject({ live: true, state: 'resyncing' });
+    snapshot.open(new Map());
+    await waitFor(() => controller?.health().ready === true, 'ready');
+    expect(controller.health().live).toBe(true);
   });
 
   test('no DBResync within the startup deadline: fatal, delayed events rejected with "event loop is aborting"', async () => {

@@ -66,4 +66,26 @@ describe('controller with a restarting gRPC southbound', () => {
     expect(controller.health()).toMatchObject({ live: true, ready: true });
     expect(await fixture.applied()).toEqual({ 'cfg/a': { name: 'a' }, 'cfg/b': { name: 'b' } });
   });
+
+  test('a long outage (several failed retries) never makes the controller fatal; it converges once the southbound is back', async () => {
+    controller = await startController({
+      handlers: [podHandler()],
+      southbound: fixture.southbound,
+      config: { delayAfterErrorHealing: 50, maxHealingBackoff: 200 },
+    });
+    controller.pushEvent(new DBResync({ kubeState: new Map([['pod', new Map([['a', pod('a')]])]]) }));
+    await waitFor(() => controller?.health().ready === true, 'startup resync');
+
+    await fixture.server.stop();
+    controller.pushEvent(new KubeStateChange({ key: 'b', resource: 'pod', newValue: pod('b') }));
+    const failedRetries = () => controller?.eventHistory().filter((r) => r.name === 'Healing Resync' && r.txnError !== undefined).length ?? 0;
+    await waitFor(() => failedRetries() >= 3, 'three failed retries', 60000);
+    expect(controller.health()).toMatchObject({ live: true, ready: false, southboundAvailable: false });
+    controller.pushEvent(new KubeStateChange({ key: 'c', resource: 'pod', newValue: pod('c') }));
+
+    await fixture.restart();
+    await waitFor(() => controller?.health().ready === true, 'ready after the outage', 60000);
+    expect(controller.health()).toMatchObject({ live: true, southboundAvailable: true });
+    expect(await fixture.applied()).toEqual({ 'cfg/a': { name: 'a' }, 'cfg/b': { name: 'b' }, 'cfg/c': { name: 'c' } });
+  });
 });

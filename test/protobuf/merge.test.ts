@@ -36,7 +36,7 @@ describe('protobuf merge semantics', () => {
   });
 
   test('different message types and non-messages are rejected with a clear error', () => {
-    expect(() => mergeInto(value({}), pod('p'))).toThrow(new InvalidValueError('cannot merge .test.Pod into .test.Value'));
+    expect(() => mergeInto(value({}), pod('p'))).toThrow(new InvalidValueError('cannot merge test.Pod into test.Value'));
     expect(() => mergeInto(value({}), { name: 'plain' } as never)).toThrow(/not a protobufjs message/);
   });
 });
