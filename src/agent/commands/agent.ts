@@ -21,6 +21,8 @@ Options:
                                    module exporting createHandlers({nodeName}) or handlers
   --node-name <name>               this node's name, for the handlers [node-1]
   --history-out <file>             on exit, write the whole event history (REST JSON) to <file>
+  --stay-on-fatal                  keep running when the controller becomes fatal (for debugging);
+                                   by default the agent stops and exits with code 3
 ${inspectorHelp()}
   -h, --help                       show this help
 
@@ -28,7 +30,8 @@ Settings (flag, environment variable, meaning [default]); flags beat variables, 
 config file, whose keys are the dotted names (controller.delayRetry, etcd.endpoints, ...):
 ${settingsHelp()}
 
-Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage or config, 130 forced stop.
+Exit codes: 0 stopped cleanly, 1 failed at run time, 2 bad usage or config, 3 the controller
+became fatal (restart the agent), 130 forced stop.
 `;
 
 function parse(argv: string[]): FlagValues {
@@ -41,6 +44,7 @@ function parse(argv: string[]): FlagValues {
       handlers: { type: 'string' },
       'node-name': { type: 'string' },
       'history-out': { type: 'string' },
+      'stay-on-fatal': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -84,7 +88,7 @@ export async function runAgentCommand(argv: string[], io: CommandIo = defaultIo(
     await inspector?.close();
     return error instanceof AgentConfigError ? 2 : 1;
   }
-  const code = await runUntilSignal(agent, logger, stringFlag(values, 'history-out'), signal);
+  const code = await runUntilSignal(agent, logger, stringFlag(values, 'history-out'), signal, { stayOnFatal: values['stay-on-fatal'] === true });
   await inspector?.close();
   return code;
 }
