@@ -101,7 +101,7 @@ export const CONTROLLER_SETTING_KINDS: Readonly<Record<keyof ControllerConfig, C
   failedEventsPeriod: 'duration',
 };
 
-/** The names of every setting, in the order of the semantics page. */
+/** The names of every setting, in the order of docs/semantics.md. */
 export const CONTROLLER_SETTING_NAMES = Object.keys(CONTROLLER_SETTING_KINDS) as (keyof ControllerConfig)[];
 
 // setTimeout silently turns delays above 2^31-1 ms into 1 ms: reject them instead.

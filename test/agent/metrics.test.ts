@@ -40,6 +40,34 @@ describe('ControllerMetrics', () => {
     await waitFor(() => c.eventHistory().length >= count && c.health().state === 'idle' && c.queueDepths().main === 0, `${count} events processed`);
   }
 
+  test('counts handler timeouts per handler, and shows the southbound outage in southbound_available and ready', async () => {
+    const southbound = new InMemorySouthbound();
+    const handlers: EventHandler[] = [
+      recordingHandler('hangs', calls, { update: (event) => (event.getName() === 'Hang' ? new Promise<void>(() => undefined) : undefined) }),
+      recordingHandler('pods', calls, { update: (_e, txn) => txn.put('pods/p', value({ name: 'p' })) }),
+    ];
+    controller = await startController({ handlers, southbound, config: { handlerTimeout: 20, delayAfterErrorHealing: 3_600_000 } });
+    metrics = new ControllerMetrics({ controller });
+    controller.pushEvent(new DBResync({}));
+    const hang = new TestUpdate('Hang');
+    controller.pushEvent(hang);
+    await expect(hang.wait()).rejects.toThrow('did not finish update() within 20 ms');
+    await waitForIdle(controller, 2);
+    let m = await scrape();
+    expect(sampleValue(m, `${P}handler_timeouts_total`, { handler: 'hangs', operation: 'update' })).toBe(1);
+    expect(sampleValue(m, `${P}handler_timeouts_total`, { handler: 'pods', operation: 'update' })).toBeUndefined();
+    expect(sampleValue(m, `${P}southbound_available`)).toBe(1);
+
+    southbound.setUnavailable(true);
+    const cut = new TestUpdate('Cut');
+    controller.pushEvent(cut);
+    await expect(cut.wait()).rejects.toThrow('southbound unavailable');
+    m = await scrape();
+    expect(sampleValue(m, `${P}southbound_available`)).toBe(0);
+    expect(sampleValue(m, `${P}ready`)).toBe(0);
+    expect(sampleValue(m, `${P}fatal`)).toBe(0);
+  });
+
   test('counts events by name and result, handler and txn errors, healing resyncs and resyncs by type', async () => {
     const southbound = new InMemorySouthbound();
     const handlers: EventHandler[] = [
@@ -226,9 +254,11 @@ describe('ControllerMetrics', () => {
         'followup_queue_depth',
         'handler_errors_total',
         'handler_seconds',
+        'handler_timeouts_total',
         'healing_resyncs_total',
         'ready',
         'resyncs_total',
+        'southbound_available',
         'state',
         'txn_commit_seconds',
         'txn_errors_total',
