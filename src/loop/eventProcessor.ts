@@ -166,9 +166,10 @@ export class EventProcessor {
     deps.state.currentTxn = undefined;
 
     // Step 12, decided before finishing so that the event is finished with its final error: the
-    // healing did not heal. An outage or a failure of external config alone needs no healing,
-    // so it is not a failed healing either.
-    if (!run.fatal && run.needsHealing && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
+    // healing did not heal, because the handlers could not rebuild the configuration. Keys the
+    // southbound rejected are not that (it retries them, and another healing follows); an
+    // outage or a failure of external config alone needs no healing at all.
+    if (!run.fatal && run.needsHealing && run.handlerFailed && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
       run.fatal = new FatalError(new HealingFailedError(run.error));
     }
     if (run.fatal && !(run.error instanceof FatalError)) run.error = run.fatal;

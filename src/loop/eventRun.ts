@@ -68,6 +68,8 @@ export class EventRun {
   committed = false;
   /** The commit found the southbound unavailable: an outage, handled apart from healing. */
   southboundUnavailable?: SouthboundUnavailableError;
+  /** A handler call (or a revert) failed: the controller could not rebuild its own state. */
+  handlerFailed = false;
   /** The step being run, named in the error when something outside the handler calls throws. */
   step = 'bookkeeping';
   readonly txn = new EventTransaction();
@@ -140,6 +142,7 @@ export class EventRun {
    * half-updated, so an event that heals after errors asks for healing.
    */
   failStep(thrown: unknown): void {
+    this.handlerFailed = true;
     this.fail(new EventProcessingError(this.step, thrown));
     if (this.healsAfterError) this.needsHealing = true;
   }
@@ -168,6 +171,7 @@ export class EventRun {
     const { error } = outcome;
     call.error = error.message;
     if (error instanceof HandlerTimeoutError) call.timedOut = true;
+    this.handlerFailed = true;
     this.fail(error);
     if (error instanceof FatalError) {
       this.fatal = error;
@@ -239,6 +243,7 @@ export class EventRun {
     if (outcome.ok) return 'continue';
     call.error = outcome.error.message;
     if (outcome.error instanceof HandlerTimeoutError) call.timedOut = true;
+    this.handlerFailed = true;
     if (outcome.error instanceof FatalError) {
       this.fatal = outcome.error;
       return 'stop';

@@ -167,6 +167,29 @@ describe('healing', () => {
     expect(controller.health()).toMatchObject({ live: true, state: 'idle' });
   });
 
+  test('a healing resync whose commit fails on keys the southbound rejects is not fatal: another healing follows and converges', async () => {
+    const fixture = memoryFixture();
+    const handler = recordingHandler('pods', calls, {
+      update: (ev, txn) => {
+        if (ev instanceof KubeStateChange && ev.newValue) txn.put(`cfg/${ev.key}`, value({ name: ev.key }));
+      },
+      resync: (_ev, kubeState, _n, txn) => {
+        for (const key of kubeState.get('pod')?.keys() ?? []) txn.put(`cfg/${key}`, value({ name: key }));
+      },
+    });
+    controller = await startController({ handlers: [handler], southbound: fixture.southbound, config: { delayAfterErrorHealing: 5 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => controller?.health().ready === true, 'ready');
+    // The update and the first healing resync meet the failure; the second healing goes through.
+    fixture.memory.injectFailure({ keys: 'cfg/p', times: 2, error: 'dataplane busy' });
+    controller.pushEvent(new KubeStateChange({ key: 'p', resource: 'pod', newValue: pod('p') }));
+    await waitFor(() => controller?.eventHistory().filter((r) => r.name === 'Healing Resync' && r.txnError === undefined).length === 1, 'a healing that succeeded');
+    const healings = controller.eventHistory().filter((r) => r.name === 'Healing Resync');
+    expect(healings.map((r) => r.txnError)).toEqual(['transaction failed: cfg/p (CREATE): dataplane busy', undefined]);
+    expect(controller.health()).toMatchObject({ live: true });
+    expect(await fixture.applied()).toEqual({ 'cfg/p': { name: 'p' } });
+  });
+
   test('more failed events than maxFailedEventsInPeriod within failedEventsPeriod is fatal, with a reason that says so', async () => {
     const handler = recordingHandler('h', calls, {
       update: (ev) => {
