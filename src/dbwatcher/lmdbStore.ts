@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { StoreUnavailableError, WatchCompactedError } from './errors';
+import { StoreDamagedError, StoreUnavailableError, WatchCompactedError } from './errors';
+import { lmdbHeaderProblem, lmdbReadProblem } from './lmdbIntegrity';
 import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
 import { LmdbWatch } from './lmdbWatch';
 
@@ -12,7 +13,17 @@ export interface LmdbStoreOptions {
   pollIntervalMs?: number;
   /** Changes kept for watches to catch up with; an older start revision must resync. Default 10000. */
   changeLogRetention?: number;
+  /**
+   * Before opening an existing file: 'header' checks its header and size (microseconds),
+   * 'full' also reads all of it in a child process (see lmdbIntegrity.ts). A damaged file
+   * throws `StoreDamagedError` instead of crashing the process. Default 'header'.
+   */
+  integrityCheck?: 'header' | 'full';
 }
+
+/** The file of the store in its data directory. */
+export const LMDB_FILE = 'kv.mdb';
+const DATABASES = ['kv', 'log', 'meta'] as const;
 
 /** A stored key: its bytes and the revision of its last write. */
 interface KvRecord {
@@ -31,6 +42,23 @@ const REVISION = 'revision';
 /** The first string after every string starting with `prefix` (prefixes are non-empty). */
 function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * A failed commit rejects each write with "Commit failed (see commitError for details)" and
+ * then rejects `error.commitError` with the real error (e.g. ENOSPC); a `commitError` nobody
+ * handles is an unhandled rejection, which ends a Node process. It is handled here, and its
+ * reason is the cause reported.
+ */
+async function commitFailure(error: unknown): Promise<unknown> {
+  const commitError = (error as { commitError?: unknown } | null)?.commitError;
+  if (!(commitError instanceof Promise)) return error;
+  const real = commitError.then(
+    () => error,
+    (reason: unknown) => reason,
+  );
+  // lmdb-js rejects it in the same turn as the write; never wait for one that did not settle.
+  return Promise.race([real, new Promise((resolve) => setImmediate(() => resolve(error)))]);
 }
 
 /**
@@ -54,9 +82,12 @@ export class LmdbStore implements KeyValueStore {
     this.name = `lmdb(${options.dataDir})`;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.retention = options.changeLogRetention ?? 10000;
+    const path = join(options.dataDir, LMDB_FILE);
+    const problem = lmdbHeaderProblem(path) ?? (options.integrityCheck === 'full' ? lmdbReadProblem(path, DATABASES) : undefined);
+    if (problem !== undefined) throw new StoreDamagedError(path, problem);
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      this.root = open({ path: join(options.dataDir, 'kv.mdb'), maxDbs: 4 });
+      this.root = open({ path, maxDbs: 4 });
       this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
       this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
       this.meta = this.root.openDB<number, string>({ name: 'meta' });
@@ -128,8 +159,8 @@ export class LmdbStore implements KeyValueStore {
       });
       this.notifyWatches();
       return revision;
-    } catch (cause) {
-      throw new StoreUnavailableError(this.name, operation, cause);
+    } catch (error) {
+      throw new StoreUnavailableError(this.name, operation, await commitFailure(error));
     }
   }
 
@@ -146,19 +177,21 @@ export class LmdbStore implements KeyValueStore {
 
   /**
    * Makes the keys under `prefix` exactly `entries` (keys outside the prefix are ignored) in
-   * one transaction; only real differences are written. Returns the number of writes.
+   * one transaction; only real differences are written; keys in `untouched` keep whatever they
+   * have. Returns the number of writes.
    */
-  async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>): Promise<number> {
+  async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>, untouched: ReadonlySet<string> = new Set()): Promise<number> {
     this.check('replace');
     const writes: { key: string; value?: Buffer }[] = [];
     const seen = new Set<string>();
     for (const { key, value } of this.kv.getRange({ start: prefix, end: prefixEnd(prefix) })) {
       seen.add(key);
+      if (untouched.has(key)) continue;
       const wanted = entries.get(key);
       if (wanted === undefined) writes.push({ key });
       else if (!Buffer.from(value.v).equals(wanted)) writes.push({ key, value: wanted });
     }
-    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key)) writes.push({ key, value });
+    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key) && !untouched.has(key)) writes.push({ key, value });
     if (writes.length > 0) await this.write(`replace ${prefix}`, writes);
     return writes.length;
   }
