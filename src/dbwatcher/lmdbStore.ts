@@ -87,7 +87,10 @@ export class LmdbStore implements KeyValueStore {
     if (problem !== undefined) throw new StoreDamagedError(path, problem);
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      this.root = open({ path, maxDbs: 4 });
+      // No event-turn batching: it starts each batch with a write whose promise nobody can
+      // handle, so a failed commit (a full disk) would also be an unhandled rejection. Every
+      // write here is a transaction of its own anyway.
+      this.root = open({ path, maxDbs: 4, eventTurnBatching: false });
       this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
       this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
       this.meta = this.root.openDB<number, string>({ name: 'meta' });
