@@ -63,7 +63,9 @@ export class BadKeys {
   }
 
   status(limit = 100): BadKeysStatus {
-    const keys = [...this.reports.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
+    // Metrics ask for the counts only (limit 0): no sort at every scrape.
+    const keys =
+      limit <= 0 ? [] : [...this.reports.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
     return { badValuesTotal: this.total, current: this.reports.size, keys };
   }
 }
