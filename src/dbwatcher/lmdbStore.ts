@@ -45,23 +45,6 @@ function prefixEnd(prefix: string): string {
 }
 
 /**
- * A failed commit rejects each write with "Commit failed (see commitError for details)" and
- * then rejects `error.commitError` with the real error (e.g. ENOSPC); a `commitError` nobody
- * handles is an unhandled rejection, which ends a Node process. It is handled here, and its
- * reason is the cause reported.
- */
-async function commitFailure(error: unknown): Promise<unknown> {
-  const commitError = (error as { commitError?: unknown } | null)?.commitError;
-  if (!(commitError instanceof Promise)) return error;
-  const real = commitError.then(
-    () => error,
-    (reason: unknown) => reason,
-  );
-  // lmdb-js rejects it in the same turn as the write; never wait for one that did not settle.
-  return Promise.race([real, new Promise((resolve) => setImmediate(() => resolve(error)))]);
-}
-
-/**
  * The embedded store: LMDB files in a data directory. It keeps etcd's model so that the
  * watcher treats both stores alike: a store-wide revision bumped by each write and a change
  * log of the last `changeLogRetention` writes that watches read from. The log lives in the
@@ -87,10 +70,7 @@ export class LmdbStore implements KeyValueStore {
     if (problem !== undefined) throw new StoreDamagedError(path, problem);
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      // No event-turn batching: it starts each batch with a write whose promise nobody can
-      // handle, so a failed commit (a full disk) would also be an unhandled rejection. Every
-      // write here is a transaction of its own anyway.
-      this.root = open({ path, maxDbs: 4, eventTurnBatching: false });
+      this.root = open({ path, maxDbs: 4 });
       this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
       this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
       this.meta = this.root.openDB<number, string>({ name: 'meta' });
@@ -139,11 +119,17 @@ export class LmdbStore implements KeyValueStore {
     return { revision, entries };
   }
 
-  /** Applies writes in one transaction, each with its own revision; returns the last revision. */
+  /**
+   * Applies writes in one transaction, each with its own revision; returns the last revision.
+   * The transaction is synchronous: a failed commit (a full disk) throws here. lmdb-js' async
+   * transactions report it on promises of their own as well (`error.commitError`, and the
+   * write that starts each batch), which nobody can handle in time: unhandled rejections, which
+   * end a Node process. A commit takes well under a millisecond plus the disk's sync.
+   */
   private async write(operation: string, writes: { key: string; value?: Buffer }[]): Promise<number> {
     this.check(operation);
     try {
-      const revision = await this.root.transaction(() => {
+      const revision = this.root.transactionSync(() => {
         let rev = this.currentRevision();
         for (const { key, value } of writes) {
           if (value === undefined && this.kv.get(key) === undefined) continue;
@@ -163,7 +149,7 @@ export class LmdbStore implements KeyValueStore {
       this.notifyWatches();
       return revision;
     } catch (error) {
-      throw new StoreUnavailableError(this.name, operation, await commitFailure(error));
+      throw new StoreUnavailableError(this.name, operation, error);
     }
   }
 
