@@ -26,8 +26,11 @@ function timeMs(run: () => unknown): number {
 async function fill(dir: string, keys: number): Promise<void> {
   const store = new LmdbStore({ dataDir: dir, changeLogRetention: 10 });
   const value = Buffer.alloc(600, 0x61);
-  for (let done = 0; done < keys; done += 1000) {
-    await Promise.all(Array.from({ length: Math.min(1000, keys - done) }, (_, i) => store.put(`/vnf-agent/contiv-ksr/k8s/pod/p${done + i}/namespace/default`, value)));
+  // One transaction per 10,000 keys, each chunk under a prefix of its own.
+  for (let done = 0; done < keys; done += 10_000) {
+    const prefix = `/vnf-agent/contiv-ksr/k8s/pod/c${done}-`;
+    const count = Math.min(10_000, keys - done);
+    await store.replacePrefix(prefix, new Map(Array.from({ length: count }, (_, i) => [`${prefix}p${i}/namespace/default`, value])));
   }
   await store.close();
 }
