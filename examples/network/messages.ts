@@ -24,7 +24,11 @@ export const POD = 'pod';
 export const SERVICE = 'service';
 export const ENDPOINTS = 'endpoints';
 
-/** The fields of the built-in kube messages (src/dbwatcher/proto) that the handlers read. */
+/**
+ * The fields of the built-in kube messages (src/dbwatcher/proto: pod.Pod, service.Service,
+ * endpoints.Endpoints, the original reflector's models) that the handlers read, by protobufjs'
+ * names (`ip_address` in the .proto and in etcd is `ipAddress` here).
+ */
 export interface PodFields {
   name: string;
   namespace: string;

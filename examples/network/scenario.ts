@@ -84,17 +84,18 @@ export async function runScenario(ctx: ScenarioContext): Promise<void> {
   const backends = SCENARIO.pods.filter((pod) => pod.namespace === service.namespace);
   await step(`service ${service.namespace}/${service.name} and its endpoints: one DNAT44 from ${service.clusterIp}:${service.port} to the pods`, async () => {
     // In a cluster the kubelet reports the CNI's address and the endpoints controller writes it.
-    const addresses = backends.map((pod) => ({ ip: podAddress(controller, pod), nodeName: 'node-1' }));
+    // Written as the reflector writes them: the models' original field names.
+    const addresses = backends.map((pod) => ({ ip: podAddress(controller, pod), node_name: 'node-1' }));
     await writer.putResource('service', {
       name: service.name,
       namespace: service.namespace,
-      clusterIp: service.clusterIp,
-      port: [{ name: 'http', protocol: 'TCP', port: service.port, targetPort: { intVal: service.targetPort } }],
+      cluster_ip: service.clusterIp,
+      port: [{ name: 'http', protocol: 'TCP', port: service.port, target_port: { int_val: service.targetPort } }],
     });
     await writer.putResource('endpoints', {
       name: service.name,
       namespace: service.namespace,
-      endpointSubsets: [{ addresses, ports: [{ name: 'http', port: service.targetPort, protocol: 'TCP' }] }],
+      endpoint_subsets: [{ addresses, ports: [{ name: 'http', port: service.targetPort, protocol: 'TCP' }] }],
     });
     await history.waitForKeys([`k8s/service/${service.name}/namespace/${service.namespace}`, `k8s/endpoints/${service.name}/namespace/${service.namespace}`]);
   });

@@ -125,11 +125,12 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       remoteDBProbingInterval: config.controller.remoteDBProbingInterval,
     });
     const watcher = db.watcher;
-    metrics = new ControllerMetrics({ controller });
+    metrics = new ControllerMetrics({ controller, dbWatcher: watcher });
     rest = await startRestServer({
       controller,
       metrics,
       requestResync: () => watcher.requestResync(),
+      dbWatcher: watcher,
       host: config.rest.host,
       port: config.rest.port,
       token: config.rest.token,

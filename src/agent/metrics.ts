@@ -6,6 +6,7 @@ import { HealingResync } from '../api/events/healingResync';
 import type { ProcessedEvent } from '../api/history';
 import type { Controller } from '../controller';
 import type { ControllerStateName } from '../../machines/controllerState';
+import { registerDbWatcherMetrics, type DbWatcherStatusSource } from './dbWatcherMetrics';
 
 export const DEFAULT_METRICS_PREFIX = 'contiv_controller_';
 
@@ -17,6 +18,8 @@ export interface ControllerMetricsOptions {
   prefix?: string;
   /** Where a failure to record an event is reported (default: nowhere). */
   logger?: Logger;
+  /** The DB watcher, for its bad-key and local-mirror metrics (default: none). */
+  dbWatcher?: DbWatcherStatusSource;
 }
 
 /** Every state `health().state` can name; the `state` gauge exports each so that absent = 0, not missing. */
@@ -205,6 +208,8 @@ export class ControllerMetrics {
         if (!CONTROLLER_STATES.includes(current)) this.set({ state: current }, 1);
       },
     });
+
+    if (options.dbWatcher) registerDbWatcherMetrics(registers, prefix, options.dbWatcher);
 
     const logger = options.logger;
     this.subscription = controller.processed$.subscribe({

@@ -5,10 +5,14 @@ import { DBResync, ExternalConfigChange, KubeStateChange } from '../api/events';
 import { DB_EXTERNAL_SOURCE } from '../api/externalConfig';
 import { ControllerClosedError, toError } from '../api/errors';
 import type { ProtoMessage } from '../api/types';
+import { BadKeys, type BadKeysStatus } from './badKeys';
 import { ConnectionProbe } from './connectionProbe';
+import { WatchCompactedError } from './errors';
+import { KSR_PREFIX } from './keys';
 import type { LocalMirror } from './localMirror';
+import { MirrorUpdater, type MirrorStatus } from './mirrorUpdater';
 import type { ResourceRegistry } from './registry';
-import { decodeSnapshot } from './resyncSnapshot';
+import { badEntries, decodeSnapshot } from './resyncSnapshot';
 import { SerialQueue } from './serialQueue';
 import type { KeyValueStore, StoreChange, StoreWatch } from './store';
 import { StoreKeyDecoder } from './storeKeyDecoder';
@@ -33,10 +37,20 @@ export interface DbWatcherOptions {
   probeTimeoutMs?: number;
   /** Delay before a failed remote resync is tried again. Default: the probing interval. */
   resyncRetryDelayMs?: number;
+  /** First delay before a failed local mirror write is repaired (doubling up to 30 s). Default 1000 ms. */
+  mirrorRetryMs?: number;
 }
 
 /** Where the last DBResync came from. */
 export type ResyncSource = 'remote' | 'local';
+
+/** What the agent's metrics and `/controller/state` show of the watcher. */
+export interface DbWatcherStatus {
+  readonly connected: boolean;
+  readonly lastResync?: ResyncSource;
+  readonly badKeys: BadKeysStatus;
+  readonly localMirror?: MirrorStatus;
+}
 
 /**
  * The DB watcher: turns the store into controller events. One DBResync at start and after
@@ -53,6 +67,8 @@ export type ResyncSource = 'remote' | 'local';
 export class DbWatcher {
   private readonly decoder: StoreKeyDecoder;
   private readonly probe: ConnectionProbe;
+  private readonly badKeys = new BadKeys();
+  private readonly mirror: MirrorUpdater | undefined;
   /** Resyncs, changes and the local fallback run one at a time, in order. */
   private readonly queue = new SerialQueue();
   private readonly delayLocalResync: number;
@@ -90,6 +106,24 @@ export class DbWatcher {
         this.stopPassingChanges();
       },
     });
+    this.mirror =
+      options.localMirror &&
+      new MirrorUpdater({
+        mirror: options.localMirror,
+        logger: options.logger,
+        minRetryMs: options.mirrorRetryMs,
+        repair: () => this.queue.run(() => this.repairMirror()),
+      });
+  }
+
+  /** Bad keys, the local mirror's health and the connection, for metrics and `/controller/state`. */
+  status(badKeysListed = 100): DbWatcherStatus {
+    return {
+      connected: this.probe.isUp,
+      ...(this.lastResync !== undefined && { lastResync: this.lastResync }),
+      badKeys: this.badKeys.status(badKeysListed),
+      ...(this.mirror && { localMirror: this.mirror.status() }),
+    };
   }
 
   /** Where the last DBResync came from, if any was pushed. */
@@ -130,6 +164,7 @@ export class DbWatcher {
     if (this.closed) return;
     this.closed = true;
     this.probe.stop();
+    this.mirror?.close();
     clearTimeout(this.localFallbackTimer);
     clearTimeout(this.retryTimer);
     this.epoch++;
@@ -150,18 +185,15 @@ export class DbWatcher {
   }
 
   private async remoteResync(): Promise<void> {
-    const { store, localMirror, logger } = this.options;
+    const { store, logger } = this.options;
     const epoch = ++this.epoch;
     this.passChanges = false;
     await this.stopWatch();
     try {
       const snapshot = await store.list(this.decoder.prefixes());
-      const decoded = decodeSnapshot(snapshot, this.decoder, logger);
-      if (localMirror) {
-        // The mirror is a cache for starting without the remote DB: failing to update it
-        // must not block the resync.
-        await localMirror.rewrite(snapshot.entries).catch((err: unknown) => logger.error({ err }, 'local DB rewrite failed'));
-      }
+      const decoded = decodeSnapshot(snapshot, this.decoder, this.watchedKeys, this.badKeys, logger);
+      // The mirror is a cache for starting without the remote DB: a failed write is repaired later.
+      await this.mirror?.rewrite(snapshot.entries, decoded.badKeys);
       // Watching from the snapshot's revision + 1 continues it exactly: nothing missed, nothing twice.
       this.watch = await store.watch(this.decoder.prefixes(), snapshot.revision + 1, {
         onChange: (change) => this.queue.run(() => this.applyChange(epoch, change)),
@@ -195,8 +227,22 @@ export class DbWatcher {
 
   private onWatchError(epoch: number, err: Error): void {
     if (epoch !== this.epoch || this.closed) return;
+    if (err instanceof WatchCompactedError) {
+      // The store is there but no longer has the changes the watch lags behind: a fresh snapshot.
+      this.options.logger.warn({ err }, 'the watch fell behind a compaction: resyncing from a new snapshot');
+      this.stopPassingChanges();
+      this.requestResync();
+      return;
+    }
     // A broken watch means changes may be missing: treat it as a loss; the next good probe resyncs.
     this.probe.markDown(err);
+  }
+
+  /** Rewrites the mirror from the remote DB's kube state after failed mirror writes. */
+  private async repairMirror(): Promise<void> {
+    if (this.closed || !this.mirror) return;
+    const snapshot = await this.options.store.list([KSR_PREFIX]);
+    await this.mirror.rewrite(snapshot.entries, badEntries(snapshot.entries, this.decoder, this.watchedKeys));
   }
 
   private async localResync(): Promise<void> {
@@ -209,6 +255,9 @@ export class DbWatcher {
         return;
       }
       this.options.eventLoop.pushEvent(new DBResync({ local: true, kubeState }));
+      // What the handlers now have: the last good values a later remote resync keeps for bad keys.
+      const seen = WatchedKeys.fromKubeState(KSR_PREFIX, kubeState);
+      this.watchedKeys = seen;
       this.lastResync = 'local';
       logger.info({ resources: kubeState.size }, 'remote DB unreachable: resynced from the local DB');
     } catch (err) {
@@ -218,7 +267,7 @@ export class DbWatcher {
 
   private async applyChange(epoch: number, change: StoreChange): Promise<void> {
     if (epoch !== this.epoch || !this.passChanges || this.closed) return;
-    const { logger, localMirror } = this.options;
+    const { logger } = this.options;
     const target = this.decoder.classify(change.key);
     if (target.kind === 'ignored' || this.watchedKeys.isStale(change.key, change.revision)) return;
     const prevValue = this.watchedKeys.lastValue(change.key);
@@ -227,30 +276,34 @@ export class DbWatcher {
       try {
         newValue = this.decoder.decode(change.key, target, change.value);
       } catch (err) {
+        // The rule of the resync too: the handlers keep the last good value; the key is reported.
         this.watchedKeys.recordSkipped(change.key, change.revision);
-        logger.warn({ err, key: change.key, revision: change.revision }, 'skipping an undecodable value');
+        this.badKeys.report(change.key, change.revision, err, prevValue !== undefined);
+        logger.warn({ err, key: change.key, revision: change.revision, keptLastGood: prevValue !== undefined }, 'bad value: reported, last good value kept if any');
         return;
       }
-    } else if (prevValue === undefined) {
+    }
+    this.badKeys.clear(change.key);
+    if (change.type === 'delete' && prevValue === undefined) {
       this.watchedKeys.record(change.key, change.revision, undefined);
       // The handlers never saw the key (unknown, or never decodable): nothing to delete for them.
-      if (target.kind === 'kube') await localMirror?.delete(change.key).catch(() => undefined);
+      if (target.kind === 'kube') await this.mirror?.delete(change.key);
       return;
     }
     this.watchedKeys.record(change.key, change.revision, newValue);
 
     let event: KubeStateChange | ExternalConfigChange;
     if (target.kind === 'kube') {
-      if (localMirror) {
-        const mirrored = change.type === 'put' ? localMirror.put(change.key, change.value) : localMirror.delete(change.key);
-        await mirrored.catch((err: unknown) => logger.error({ err, key: change.key }, 'local DB update failed'));
-      }
+      await (change.type === 'put' ? this.mirror?.put(change.key, change.value) : this.mirror?.delete(change.key));
       event = new KubeStateChange({ key: target.key, resource: target.resource, prevValue, newValue });
     } else {
       event = new ExternalConfigChange(DB_EXTERNAL_SOURCE);
       event.updatedKVs.set(target.key, newValue ?? null);
     }
-    if (epoch !== this.epoch || this.closed) return;
+    if (epoch !== this.epoch || this.closed) {
+      // The watch stopped counting while the mirror was written: the next resync has the change.
+      return;
+    }
     try {
       this.options.eventLoop.pushEvent(event);
     } catch (err) {

@@ -1,8 +1,8 @@
-import { Etcd3, type IKeyValue, type IOptions, type IWatchResponse, type Watcher } from 'etcd3';
+import { Etcd3, GRPCOutOfRangeError, GRPCResourceExhastedError, Range, type IKeyValue, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
-import { StoreUnavailableError } from './errors';
-import { SerialQueue } from './serialQueue';
-import type { KeyValueStore, StoreChange, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
+import { StoreUnavailableError, WatchCompactedError } from './errors';
+import { EtcdWatch } from './etcdWatch';
+import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
 
 export interface EtcdStoreOptions {
   /** Client endpoints, e.g. ["127.0.0.1:2379"] or ["http://10.0.0.1:2379"]. */
@@ -13,6 +13,11 @@ export interface EtcdStoreOptions {
   watchCreateTimeoutMs?: number;
   /** Upper bound of gRPC's reconnect backoff, so a restarted etcd is seen soon. Default 1000 ms. */
   maxReconnectBackoffMs?: number;
+  /**
+   * Keys per range request of `list()` (etcd's `limit`). A page etcd cannot send within gRPC's
+   * 4 MiB message limit is asked again in halves. Default 1000.
+   */
+  listPageSize?: number;
   /** TLS to etcd: the CA of its certificate, and a client certificate if etcd requires one (PEM). */
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -27,16 +32,6 @@ function entryOf(kv: IKeyValue): StoredEntry {
   return { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision) };
 }
 
-/** Rejects after `ms` unless `promise` settles first; the timer never keeps the process alive. */
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * The remote DB: etcd through the etcd3 client. etcd3's own fault handling (retries, circuit
  * breaker, watch reconnection) is turned off: the DB watcher probes the connection itself and
@@ -48,6 +43,7 @@ export class EtcdStore implements KeyValueStore {
   private readonly client: Etcd3;
   private readonly callTimeoutMs: number;
   private readonly watchCreateTimeoutMs: number;
+  private readonly pageSize: number;
   private readonly watches = new Set<EtcdWatch>();
 
   constructor(options: EtcdStoreOptions) {
@@ -55,6 +51,8 @@ export class EtcdStore implements KeyValueStore {
     this.name = `etcd(${options.endpoints.join(',')})`;
     this.callTimeoutMs = options.callTimeoutMs ?? 5000;
     this.watchCreateTimeoutMs = options.watchCreateTimeoutMs ?? 5000;
+    this.pageSize = options.listPageSize ?? 1000;
+    if (!Number.isSafeInteger(this.pageSize) || this.pageSize < 1) throw new RangeError(`listPageSize must be a positive integer, not ${options.listPageSize}`);
     const maxBackoff = options.maxReconnectBackoffMs ?? 1000;
     const clientOptions: IOptions = {
       hosts: options.endpoints.map((endpoint) => withScheme(endpoint, options.tls !== undefined)),
@@ -84,17 +82,49 @@ export class EtcdStore implements KeyValueStore {
     return kv ? entryOf(kv) : undefined;
   }
 
+  /**
+   * Every key under the prefixes, in pages of at most `listPageSize` keys, all read at the
+   * revision of the first page: the snapshot is consistent and a watch from revision + 1
+   * continues it exactly. When that revision is compacted away meanwhile, the read starts over.
+   */
   async list(prefixes: readonly string[]): Promise<StoreSnapshot> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.listAtOneRevision(prefixes);
+      } catch (error) {
+        if (!(error instanceof WatchCompactedError) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  private async listAtOneRevision(prefixes: readonly string[]): Promise<StoreSnapshot> {
     let revision: string | undefined;
     const entries: StoredEntry[] = [];
+    let limit = this.pageSize;
     for (const prefix of prefixes) {
-      // The first range fixes the revision; the others read at that revision, so the
-      // snapshot is consistent and a watch from revision + 1 continues it exactly.
-      const builder = this.client.getAll().prefix(prefix);
-      if (revision !== undefined) builder.revision(revision);
-      const response = await this.call(`list ${prefix}`, () => builder.exec());
-      revision ??= response.header.revision;
-      entries.push(...response.kvs.map(entryOf));
+      const range = Range.prefix(prefix);
+      let start = range.start;
+      for (;;) {
+        let response;
+        try {
+          response = await this.client.kv.range({ key: start, range_end: range.end, limit, ...(revision !== undefined && { revision }) });
+        } catch (cause) {
+          if (cause instanceof GRPCResourceExhastedError && limit > 1) {
+            limit = Math.max(1, Math.floor(limit / 2));
+            continue;
+          }
+          if (cause instanceof GRPCOutOfRangeError && revision !== undefined) {
+            throw new WatchCompactedError(this.name, Number(revision), Number(revision) + 1);
+          }
+          throw new StoreUnavailableError(this.name, `list ${prefix}`, cause);
+        }
+        revision ??= response.header.revision;
+        for (const kv of response.kvs) entries.push(entryOf(kv));
+        const last = response.kvs[response.kvs.length - 1];
+        if (!response.more || !last) break;
+        // The next page starts right after the last key of this one.
+        start = Buffer.concat([last.key, Buffer.from([0])]);
+      }
     }
     if (revision === undefined) {
       const response = await this.call('read revision', () => this.client.get(PROBE_KEY).exec());
@@ -113,6 +143,11 @@ export class EtcdStore implements KeyValueStore {
     return Number(response.deleted) > 0;
   }
 
+  /** Compacts etcd's history up to `revision` (what an operator's or etcd's auto-compaction does). */
+  async compact(revision: number): Promise<void> {
+    await this.call(`compact ${revision}`, () => this.client.kv.compact({ revision: String(revision), physical: true }));
+  }
+
   async probe(timeoutMs: number): Promise<void> {
     await this.call('probe', () =>
       this.client.get(PROBE_KEY).options({ deadline: Date.now() + timeoutMs }).exec(),
@@ -120,95 +155,20 @@ export class EtcdStore implements KeyValueStore {
   }
 
   async watch(prefixes: readonly string[], fromRevision: number, listener: WatchListener): Promise<StoreWatch> {
-    const watch = new EtcdWatch(this.name, listener, () => this.watches.delete(watch));
+    const watch = new EtcdWatch(this.name, fromRevision, listener, () => this.watches.delete(watch));
     this.watches.add(watch);
     try {
-      for (const prefix of prefixes) {
-        const watcher = this.client.watch().prefix(prefix).startRevision(String(fromRevision)).watcher();
-        watch.attach(watcher);
-        // etcd3's create() waits forever while etcd is down (it only races "connected" and "error").
-        await withTimeout(
-          new Promise<void>((resolve, reject) => {
-            watcher.once('connected', () => resolve());
-            watcher.once('error', reject);
-            watcher.once('disconnected', reject);
-          }),
-          this.watchCreateTimeoutMs,
-          () => new Error(`watch of ${prefix} not accepted within ${this.watchCreateTimeoutMs} ms`),
-        );
-      }
+      await watch.open(this.client.watchClient, prefixes, this.watchCreateTimeoutMs);
     } catch (cause) {
       await watch.close();
+      if (cause instanceof WatchCompactedError || cause instanceof StoreUnavailableError) throw cause;
       throw new StoreUnavailableError(this.name, 'watch', cause);
     }
-    watch.arm();
     return watch;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.watches].map((w) => w.close()));
     this.client.close();
-  }
-}
-
-/** One watch over several prefixes; changes reach the listener one at a time. */
-class EtcdWatch implements StoreWatch {
-  private readonly watchers: Watcher[] = [];
-  private readonly queue = new SerialQueue();
-  private closed = false;
-  private failed = false;
-
-  constructor(
-    private readonly storeName: string,
-    private readonly listener: WatchListener,
-    private readonly onClosed: () => void,
-  ) {}
-
-  attach(watcher: Watcher): void {
-    this.watchers.push(watcher);
-    watcher.on('data', (response: IWatchResponse) => this.deliver(response));
-  }
-
-  /** From now on a lost stream is reported instead of failing `watch()`. */
-  arm(): void {
-    for (const watcher of this.watchers) {
-      watcher.on('disconnected', (cause: Error) => this.fail(new StoreUnavailableError(this.storeName, 'watch stream', cause)));
-      watcher.on('error', (cause: Error) => this.fail(new StoreUnavailableError(this.storeName, 'watch', cause)));
-    }
-  }
-
-  private deliver(response: IWatchResponse): void {
-    if (this.closed || this.failed) return;
-    for (const event of response.events) {
-      const key = event.kv.key.toString('utf8');
-      const revision = Number(event.kv.mod_revision);
-      const change: StoreChange =
-        event.type === 'Put' ? { type: 'put', key, value: event.kv.value, revision } : { type: 'delete', key, revision };
-      void this.queue.run(async () => {
-        if (!this.closed && !this.failed) await this.listener.onChange(change);
-      });
-    }
-  }
-
-  private fail(error: Error): void {
-    if (this.closed || this.failed) return;
-    this.failed = true;
-    // After the changes already received, so that the listener sees them before the loss.
-    void this.queue.run(() => this.listener.onError(error));
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClosed();
-    // While etcd is down, cancel() waits for a reconnection that may never come; etcd3 drops
-    // the watcher from its manager at once when the stream is not connected, so a bounded
-    // wait is enough and nothing keeps retrying after the client is closed.
-    await Promise.all(
-      this.watchers.map((w) => {
-        w.removeAllListeners();
-        return withTimeout(w.cancel(), 1000, () => new Error('cancel timed out')).catch(() => undefined);
-      }),
-    );
   }
 }

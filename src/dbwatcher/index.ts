@@ -1,6 +1,8 @@
 export * from './errors';
 export * from './keys';
 export * from './codec';
+export * from './jsonCodec';
+export { loadProtoFiles, originalFieldName, lowerCamelName } from './protoFiles';
 export * from './registry';
 export * from './store';
 export { EtcdStore, type EtcdStoreOptions } from './etcdStore';

@@ -1,13 +1,24 @@
 import { Message, type Type } from 'protobufjs';
 import type { ProtoMessage } from '../api/types';
-import { encodeBinary, encodeJson, messageFromJson } from './codec';
-import { UnknownResourceError, WriterUsageError } from './errors';
+import { encodeBinary, encodeJson } from './codec';
+import { JsonShapeError, UnknownFieldError, UnknownResourceError, WriterUsageError } from './errors';
+import { messageFromJson } from './jsonCodec';
 import { KSR_PREFIX, agentPrefix } from './keys';
 import type { ResourceRegistry } from './registry';
 import type { KeyValueStore } from './store';
 
 /** How values are written: protobuf JSON like the reflector (default) or protobuf binary. */
 export type ValueFormat = 'json' | 'binary';
+
+export interface KubeStateWriterOptions {
+  /** Default 'json'. */
+  format?: ValueFormat;
+  /**
+   * Called with the path of each field of a plain-object value that its type does not have;
+   * the field is then left out. Without it, such a field is an error (`UnknownFieldError`).
+   */
+  onUnknownField?: (path: string) => void;
+}
 
 /** The result of one write. */
 export interface WriteResult {
@@ -23,17 +34,21 @@ export interface WriteResult {
  *
  * ```ts
  * const writer = new KubeStateWriter(store, ResourceRegistry.withBuiltins());
- * await writer.putResource('pod', { name: 'web', namespace: 'default', ipAddress: '10.1.1.2' });
+ * await writer.putResource('pod', { name: 'web', namespace: 'default', ip_address: '10.1.1.2' });
  * await writer.deleteResource('pod', 'web', 'default');
  * await writer.putExternalConfig('vpp1', 'config/vpp/v2/interfaces/tap1', { name: 'tap1' });
  * ```
  */
 export class KubeStateWriter {
+  private readonly format: ValueFormat;
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly registry: ResourceRegistry,
-    private readonly format: ValueFormat = 'json',
-  ) {}
+    private readonly options: KubeStateWriterOptions = {},
+  ) {
+    this.format = options.format ?? 'json';
+  }
 
   private toMessage(type: Type, value: ProtoMessage | Record<string, unknown>): ProtoMessage {
     if (value instanceof Message) {
@@ -43,9 +58,12 @@ export class KubeStateWriter {
       return value;
     }
     try {
-      return messageFromJson(type, value);
+      return messageFromJson(type, value, { onUnknownField: this.options.onUnknownField });
     } catch (cause) {
-      throw new WriterUsageError(`value is not a valid ${type.fullName}: ${(cause as Error).message}`, { cause });
+      // An unknown field keeps its class: the command line names the flag that allows it.
+      if (cause instanceof UnknownFieldError) throw cause;
+      if (cause instanceof JsonShapeError) throw new WriterUsageError(`value is not a valid ${type.fullName.replace(/^\./, '')}: ${cause.message}`, { cause });
+      throw cause;
     }
   }
 

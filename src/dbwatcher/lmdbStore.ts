@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { StoreUnavailableError, WatchCompactedError } from './errors';
+import { StoreDamagedError, StoreUnavailableError, WatchCompactedError } from './errors';
+import { lmdbHeaderProblem, lmdbReadProblem } from './lmdbIntegrity';
 import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
 import { LmdbWatch } from './lmdbWatch';
 
@@ -12,7 +13,17 @@ export interface LmdbStoreOptions {
   pollIntervalMs?: number;
   /** Changes kept for watches to catch up with; an older start revision must resync. Default 10000. */
   changeLogRetention?: number;
+  /**
+   * Before opening an existing file: 'header' checks its header and size (microseconds),
+   * 'full' also reads all of it in a child process (see lmdbIntegrity.ts). A damaged file
+   * throws `StoreDamagedError` instead of crashing the process. Default 'header'.
+   */
+  integrityCheck?: 'header' | 'full';
 }
+
+/** The file of the store in its data directory. */
+export const LMDB_FILE = 'kv.mdb';
+const DATABASES = ['kv', 'log', 'meta'] as const;
 
 /** A stored key: its bytes and the revision of its last write. */
 interface KvRecord {
@@ -54,9 +65,12 @@ export class LmdbStore implements KeyValueStore {
     this.name = `lmdb(${options.dataDir})`;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.retention = options.changeLogRetention ?? 10000;
+    const path = join(options.dataDir, LMDB_FILE);
+    const problem = lmdbHeaderProblem(path) ?? (options.integrityCheck === 'full' ? lmdbReadProblem(path, DATABASES) : undefined);
+    if (problem !== undefined) throw new StoreDamagedError(path, problem);
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      this.root = open({ path: join(options.dataDir, 'kv.mdb'), maxDbs: 4 });
+      this.root = open({ path, maxDbs: 4 });
       this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
       this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
       this.meta = this.root.openDB<number, string>({ name: 'meta' });
@@ -105,11 +119,17 @@ export class LmdbStore implements KeyValueStore {
     return { revision, entries };
   }
 
-  /** Applies writes in one transaction, each with its own revision; returns the last revision. */
+  /**
+   * Applies writes in one transaction, each with its own revision; returns the last revision.
+   * The transaction is synchronous: a failed commit (a full disk) throws here. lmdb-js' async
+   * transactions report it on promises of their own as well (`error.commitError`, and the
+   * write that starts each batch), which nobody can handle in time: unhandled rejections, which
+   * end a Node process. A commit takes well under a millisecond plus the disk's sync.
+   */
   private async write(operation: string, writes: { key: string; value?: Buffer }[]): Promise<number> {
     this.check(operation);
     try {
-      const revision = await this.root.transaction(() => {
+      const revision = this.root.transactionSync(() => {
         let rev = this.currentRevision();
         for (const { key, value } of writes) {
           if (value === undefined && this.kv.get(key) === undefined) continue;
@@ -128,8 +148,8 @@ export class LmdbStore implements KeyValueStore {
       });
       this.notifyWatches();
       return revision;
-    } catch (cause) {
-      throw new StoreUnavailableError(this.name, operation, cause);
+    } catch (error) {
+      throw new StoreUnavailableError(this.name, operation, error);
     }
   }
 
@@ -146,19 +166,21 @@ export class LmdbStore implements KeyValueStore {
 
   /**
    * Makes the keys under `prefix` exactly `entries` (keys outside the prefix are ignored) in
-   * one transaction; only real differences are written. Returns the number of writes.
+   * one transaction; only real differences are written; keys in `untouched` keep whatever they
+   * have. Returns the number of writes.
    */
-  async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>): Promise<number> {
+  async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>, untouched: ReadonlySet<string> = new Set()): Promise<number> {
     this.check('replace');
     const writes: { key: string; value?: Buffer }[] = [];
     const seen = new Set<string>();
     for (const { key, value } of this.kv.getRange({ start: prefix, end: prefixEnd(prefix) })) {
       seen.add(key);
+      if (untouched.has(key)) continue;
       const wanted = entries.get(key);
       if (wanted === undefined) writes.push({ key });
       else if (!Buffer.from(value.v).equals(wanted)) writes.push({ key, value: wanted });
     }
-    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key)) writes.push({ key, value });
+    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key) && !untouched.has(key)) writes.push({ key, value });
     if (writes.length > 0) await this.write(`replace ${prefix}`, writes);
     return writes.length;
   }

@@ -8,8 +8,9 @@ import type { StoredEntry } from './store';
 
 /**
  * The local copy of the Kubernetes state (the KSR prefix only; external config is not
- * mirrored, as in the original). It holds the bytes exactly as the remote DB had them, under
- * the same keys, so that an agent can start while the remote DB is unreachable.
+ * mirrored, as in the original), so that an agent can start while the remote DB is
+ * unreachable. It holds what the handlers were given, as the remote DB's bytes under the same
+ * keys: a bad value is not mirrored, its key keeps the last good bytes (or is absent).
  */
 export class LocalMirror {
   constructor(
@@ -18,11 +19,17 @@ export class LocalMirror {
     private readonly logger: Logger,
   ) {}
 
-  /** Makes the mirror equal to the remote DB's kube state entries. */
-  async rewrite(entries: readonly StoredEntry[]): Promise<number> {
+  /**
+   * Makes the mirror equal to the remote DB's kube state entries, except the bad keys
+   * (`bad`: store key -> whether the handlers keep its last good value): a kept one is left as
+   * it is, the others are removed.
+   */
+  async rewrite(entries: readonly StoredEntry[], bad: ReadonlyMap<string, boolean> = new Map()): Promise<number> {
     const wanted = new Map<string, Buffer>();
-    for (const entry of entries) if (entry.key.startsWith(KSR_PREFIX)) wanted.set(entry.key, entry.value);
-    return this.store.replacePrefix(KSR_PREFIX, wanted);
+    for (const entry of entries) if (entry.key.startsWith(KSR_PREFIX) && !bad.has(entry.key)) wanted.set(entry.key, entry.value);
+    const untouched = new Set<string>();
+    for (const [key, kept] of bad) if (kept) untouched.add(key);
+    return this.store.replacePrefix(KSR_PREFIX, wanted, untouched);
   }
 
   async put(key: string, value: Buffer): Promise<void> {
@@ -42,6 +49,7 @@ export class LocalMirror {
       const resource = key === undefined ? undefined : this.registry.resourceForKey(key);
       if (key === undefined || !resource) continue;
       try {
+        this.registry.checkKey(resource, key);
         const value = decodeValue(entry.key, resource.type, entry.value);
         let values = kubeState.get(resource.keyword);
         if (!values) kubeState.set(resource.keyword, (values = new Map()));

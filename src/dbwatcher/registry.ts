@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { Root, Type } from 'protobufjs';
+import type { Type } from 'protobufjs';
 import { packageRoot } from '../packageRoot';
-import { ResourceRegistrationError, UnknownResourceError } from './errors';
+import { KeyLayoutError, ResourceRegistrationError, UnknownResourceError } from './errors';
 import { KUBE_STATE_ROOT, objectKey } from './keys';
+import { loadProtoFiles } from './protoFiles';
 
 /** One kind of Kubernetes object the reflector stores. */
 export interface ResourceDescriptor {
@@ -23,18 +24,18 @@ export interface ExternalConfigModel {
   readonly type: Type;
 }
 
-/** Built-in resources of the original reflector: keyword, proto file, message, namespaced. */
+/**
+ * Built-in resources of the original reflector: keyword, proto file, message (in the original's
+ * protobuf packages), namespaced.
+ */
 const BUILTIN_RESOURCES: readonly { keyword: string; file: string; message: string; namespaced: boolean }[] = [
-  { keyword: 'pod', file: 'pod.proto', message: 'Pod', namespaced: true },
-  { keyword: 'namespace', file: 'namespace.proto', message: 'Namespace', namespaced: false },
-  { keyword: 'node', file: 'node.proto', message: 'Node', namespaced: false },
-  { keyword: 'service', file: 'service.proto', message: 'Service', namespaced: true },
-  { keyword: 'endpoints', file: 'endpoints.proto', message: 'Endpoints', namespaced: true },
-  { keyword: 'policy', file: 'policy.proto', message: 'Policy', namespaced: true },
+  { keyword: 'pod', file: 'pod.proto', message: 'pod.Pod', namespaced: true },
+  { keyword: 'namespace', file: 'namespace.proto', message: 'namespace.Namespace', namespaced: false },
+  { keyword: 'node', file: 'node.proto', message: 'node.Node', namespaced: false },
+  { keyword: 'service', file: 'service.proto', message: 'service.Service', namespaced: true },
+  { keyword: 'endpoints', file: 'endpoints.proto', message: 'endpoints.Endpoints', namespaced: true },
+  { keyword: 'policy', file: 'policy.proto', message: 'policy.Policy', namespaced: true },
 ];
-
-/** The protobuf package of the built-in resources. */
-export const BUILTIN_PROTO_PACKAGE = 'contivctl.k8s.v1';
 
 /** Where the built-in .proto files are, from the package root (works from src/ and dist/src/). */
 export function builtinProtoDir(): string {
@@ -67,14 +68,12 @@ export class ResourceRegistry {
   /** A registry holding pod, namespace, node, service, endpoints and policy. */
   static withBuiltins(): ResourceRegistry {
     const registry = new ResourceRegistry();
-    const root = new Root();
-    root.loadSync(BUILTIN_RESOURCES.map((r) => join(builtinProtoDir(), r.file)));
-    root.resolveAll();
+    const root = loadProtoFiles(BUILTIN_RESOURCES.map((r) => join(builtinProtoDir(), r.file)));
     for (const r of BUILTIN_RESOURCES) {
       registry.register({
         keyword: r.keyword,
         keyPrefix: `${KUBE_STATE_ROOT}${r.keyword}/`,
-        type: root.lookupType(`${BUILTIN_PROTO_PACKAGE}.${r.message}`),
+        type: root.lookupType(r.message),
         namespaced: r.namespaced,
       });
     }
@@ -131,6 +130,23 @@ export class ResourceRegistry {
   /** The model of an external config key (relative to the agent prefix); the longest prefix wins. */
   externalModelForKey(key: string): ExternalConfigModel | undefined {
     return longestPrefixMatch(this.externalModels.values(), key);
+  }
+
+  /**
+   * Checks that a kube state key (relative to the KSR prefix) of `resource` follows the layout:
+   * `<prefix><name>/namespace/<namespace>` when namespaced, else `<prefix><name>`.
+   * Throws `KeyLayoutError` with the reason.
+   */
+  checkKey(resource: ResourceDescriptor, key: string): void {
+    const rest = key.slice(resource.keyPrefix.length);
+    const parts = rest.split('/');
+    if (resource.namespaced) {
+      if (parts.length !== 3 || parts[1] !== 'namespace' || parts[0] === '' || parts[2] === '') {
+        throw new KeyLayoutError(key, `a ${resource.keyword} key must be ${resource.keyPrefix}<name>/namespace/<namespace>`);
+      }
+    } else if (parts.length !== 1 || parts[0] === '') {
+      throw new KeyLayoutError(key, `a ${resource.keyword} key must be ${resource.keyPrefix}<name> (cluster-scoped)`);
+    }
   }
 
   /** The kube state key (relative to the KSR prefix) of one object. */

@@ -39,9 +39,17 @@ export class StoreKeyDecoder {
     return externalKey !== undefined && externalKey !== '' ? { kind: 'external', key: externalKey } : { kind: 'ignored' };
   }
 
-  /** Decodes a value of a kube or external key; throws `ValueDecodeError` / `UnknownResourceError`. */
+  /**
+   * Decodes a value of a kube or external key. Throws a `BadKeyError` (`KeyLayoutError`: the
+   * key does not follow the layout; `ValueDecodeError`: the value does not decode), or
+   * `UnknownResourceError` for an external key without a model.
+   */
   decode(storeKey: string, target: KeyTarget, bytes: Uint8Array): ProtoMessage {
-    if (target.kind === 'kube') return decodeValue(storeKey, this.registry.get(target.resource).type, bytes);
+    if (target.kind === 'kube') {
+      const resource = this.registry.get(target.resource);
+      this.registry.checkKey(resource, target.key);
+      return decodeValue(storeKey, resource.type, bytes);
+    }
     if (target.kind === 'external') {
       const model = this.registry.externalModelForKey(target.key);
       if (!model) throw new UnknownResourceError(`external config key "${target.key}"`);

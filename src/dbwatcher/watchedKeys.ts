@@ -1,4 +1,4 @@
-import type { ProtoMessage } from '../api/types';
+import type { KubeStateData, ProtoMessage } from '../api/types';
 
 interface SeenKey {
   /** The newest revision seen for the key (a put or a delete). */
@@ -14,6 +14,13 @@ interface SeenKey {
  */
 export class WatchedKeys {
   private readonly keys = new Map<string, SeenKey>();
+
+  /** The values of a local resync (`prefix` + kube key), at revision 0: no remote revision is known. */
+  static fromKubeState(prefix: string, kubeState: KubeStateData): WatchedKeys {
+    const keys = new WatchedKeys();
+    for (const values of kubeState.values()) for (const [key, value] of values) if (value) keys.record(prefix + key, 0, value);
+    return keys;
+  }
 
   /** True when a change at `revision` is not newer than what was seen for `key`. */
   isStale(key: string, revision: number): boolean {

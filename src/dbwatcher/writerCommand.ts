@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Root } from 'protobufjs';
-import { ResourceRegistrationError, UnknownResourceError, WriterUsageError } from './errors';
+import { ResourceRegistrationError, UnknownFieldError, UnknownResourceError, WriterUsageError } from './errors';
 import { EtcdStore } from './etcdStore';
 import { KubeStateWriter, type ValueFormat } from './kubeStateWriter';
 import { LmdbStore } from './lmdbStore';
+import { loadProtoFiles } from './protoFiles';
 import { ResourceRegistry } from './registry';
 import type { KeyValueStore } from './store';
 
@@ -24,7 +24,12 @@ Store (exactly one):
   --etcd <host:port[,host:port...]>   the remote DB
   --data-dir <dir>                    the embedded LMDB store (standalone mode)
 
-  --format json|binary                value encoding (default json, as the reflector)
+  --format json|binary                value encoding (default json, as the reflector: original
+                                      field names, enums by name, defaults left out)
+  --allow-unknown-fields              leave out fields of the value its type does not have
+                                      (default: such a field is an error)
+
+A value may name its fields by their .proto names (ip_address) or lowerCamel (ipAddress).
 `;
 
 /** Where the command prints; tests capture it. */
@@ -52,6 +57,7 @@ const OPTIONS = {
   type: { type: 'string' },
   'key-prefix': { type: 'string' },
   'cluster-scoped': { type: 'boolean' },
+  'allow-unknown-fields': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,12 +86,19 @@ function readValue(values: Values): Record<string, unknown> {
   }
 }
 
-function registryFor(values: Values, target: string): ResourceRegistry {
+function registryFor(values: Values, command: string, target: string): ResourceRegistry {
   const registry = ResourceRegistry.withBuiltins();
-  if (!values.proto && !values.type) return registry;
+  if (!values.proto && !values.type) {
+    if (target === 'config' && command === 'put') {
+      throw new WriterUsageError('put config needs the type of the value: --proto <file.proto> --type <package.Message>');
+    }
+    return registry;
+  }
+  if (!values.proto) throw new WriterUsageError(`--type ${values.type} needs --proto <file.proto>, the file that defines it`);
+  if (!values.type) throw new WriterUsageError(`--proto ${values.proto} needs --type <package.Message>, the message of the value`);
   let type;
   try {
-    type = new Root().loadSync(required(values, 'proto')).lookupType(required(values, 'type'));
+    type = loadProtoFiles(values.proto).lookupType(values.type);
   } catch (cause) {
     if (cause instanceof WriterUsageError) throw cause;
     throw new WriterUsageError(`cannot load ${values.type} from ${values.proto}: ${(cause as Error).message}`, { cause });
@@ -106,10 +119,13 @@ function registryFor(values: Values, target: string): ResourceRegistry {
 async function execute(command: string, target: string, values: Values, io: WriterIo): Promise<void> {
   const format = (values.format ?? 'json') as ValueFormat;
   if (format !== 'json' && format !== 'binary') throw new WriterUsageError(`--format must be json or binary, not "${format}"`);
-  const registry = registryFor(values, target);
+  const registry = registryFor(values, command, target);
   const store = openStore(values);
   try {
-    const writer = new KubeStateWriter(store, registry, format);
+    const writer = new KubeStateWriter(store, registry, {
+      format,
+      ...(values['allow-unknown-fields'] && { onUnknownField: (path: string) => io.err(`contivctl: leaving out unknown field "${path}"`) }),
+    });
     if (command === 'put') {
       const result =
         target === 'config'
@@ -155,6 +171,10 @@ export async function runWriterCommand(argv: string[], io: WriterIo = PROCESS_IO
     await execute(command, target, values, io);
     return 0;
   } catch (error) {
+    if (error instanceof UnknownFieldError) {
+      io.err(`contivctl: ${error.message}; give --allow-unknown-fields to leave it out`);
+      return 2;
+    }
     const usage =
       error instanceof WriterUsageError ||
       error instanceof UnknownResourceError ||

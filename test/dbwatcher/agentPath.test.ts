@@ -81,7 +81,8 @@ describe('the agent path: etcd -> DB watcher -> controller -> southbound', () =>
       const value = JSON.parse(entry.value.toString()) as Record<string, unknown>;
       if (entry.key.startsWith(agentPrefix(agent))) expected[entry.key.slice(agentPrefix(agent).length)] = value;
       else if (entry.key.startsWith(`${KSR_PREFIX}k8s/pod/`)) {
-        expected[addressKey(entry.key.slice(KSR_PREFIX.length))] = { pod: `${value.namespace}/${value.name}`, ip: value.ipAddress };
+        // The reflector's encoding: original field names.
+        expected[addressKey(entry.key.slice(KSR_PREFIX.length))] = { pod: `${value.namespace}/${value.name}`, ip: value.ip_address };
       }
     }
     return expected;

@@ -4,7 +4,7 @@ import { KSR_PREFIX, agentPrefix } from '../../src/dbwatcher/keys';
 import { KubeStateWriter } from '../../src/dbwatcher/kubeStateWriter';
 import type { ResourceRegistry } from '../../src/dbwatcher/registry';
 import { EtcdTestServer } from '../support/etcd';
-import { SAMPLE_OBJECTS, podObject } from './fixtures';
+import { DECODED, KSR_VALUES, podObject } from './fixtures';
 import { INTERFACE_PREFIX, RecordingEventLoop, json, registryWithInterfaces, silentLogger, waitFor } from './helpers';
 
 describe('DbWatcher on a real etcd', () => {
@@ -41,15 +41,19 @@ describe('DbWatcher on a real etcd', () => {
   });
 
   test('the startup resync carries every built-in resource and the agent\'s external config', async () => {
-    for (const [resource, object] of Object.entries(SAMPLE_OBJECTS)) await writer.putResource(resource, object);
+    // The values exactly as the reflector wrote them.
+    for (const [resource, value] of Object.entries(KSR_VALUES)) {
+      const object = DECODED[resource];
+      await writer.putRaw(KSR_PREFIX + registry.keyOf(resource, object.name as string, object.namespace as string | undefined), value);
+    }
     await writer.putExternalConfig('agent-1', `${INTERFACE_PREFIX}tap1`, { name: 'tap1', mtu: 1450 });
     await writer.putExternalConfig('someone-else', `${INTERFACE_PREFIX}tap9`, { name: 'tap9' });
     const loop = new RecordingEventLoop();
     startWatcher(loop);
     const resync = await waitFor('the startup resync', () => loop.resyncs()[0]);
     expect(resync.local).toBe(false);
-    expect([...resync.kubeState.keys()].sort()).toEqual(Object.keys(SAMPLE_OBJECTS).sort());
-    for (const [resource, object] of Object.entries(SAMPLE_OBJECTS)) {
+    expect([...resync.kubeState.keys()].sort()).toEqual(Object.keys(KSR_VALUES).sort());
+    for (const [resource, object] of Object.entries(DECODED)) {
       const key = registry.keyOf(resource, object.name as string, object.namespace as string | undefined);
       expect(json(resync.kubeState.get(resource)?.get(key))).toEqual(object);
     }

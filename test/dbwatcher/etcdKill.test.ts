@@ -1,3 +1,4 @@
+import { decodeValue } from '../../src/dbwatcher/codec';
 import { DbWatcher } from '../../src/dbwatcher/dbWatcher';
 import { EtcdStore } from '../../src/dbwatcher/etcdStore';
 import { KSR_PREFIX } from '../../src/dbwatcher/keys';
@@ -74,7 +75,7 @@ describe('etcd killed (SIGKILL) and restarted during 1,000 writes', () => {
 
     const inEtcd = new Map<string, unknown>();
     for (const entry of (await store.list([KSR_PREFIX])).entries) {
-      inEtcd.set(entry.key.slice(KSR_PREFIX.length), JSON.parse(entry.value.toString()));
+      inEtcd.set(entry.key.slice(KSR_PREFIX.length), decodeValue(entry.key, registry.get('pod').type, entry.value).toJSON());
     }
     await waitFor('the handlers\' view to equal etcd', () => JSON.stringify([...loop.view.kube].sort()) === JSON.stringify([...inEtcd].sort()), 30000);
     expect(loop.view.kube).toEqual(inEtcd);

@@ -1,5 +1,5 @@
 import { EtcdStore } from '../../src/dbwatcher/etcdStore';
-import { StoreUnavailableError } from '../../src/dbwatcher/errors';
+import { StoreUnavailableError, WatchCompactedError } from '../../src/dbwatcher/errors';
 import type { StoreChange } from '../../src/dbwatcher/store';
 import { EtcdTestServer } from '../support/etcd';
 import { waitFor } from './helpers';
@@ -63,6 +63,40 @@ describe('EtcdStore against a real etcd', () => {
     } finally {
       await watch.close();
     }
+  });
+
+  test('a watch behind a compaction fails once with WatchCompactedError; closing it and others throws nothing', async () => {
+    const unexpected: unknown[] = [];
+    const record = (error: unknown) => void unexpected.push(error);
+    process.on('uncaughtException', record);
+    process.on('unhandledRejection', record);
+    try {
+      const first = await store.put('/t3/a', '1');
+      for (let i = 0; i < 20; i++) await store.put(`/t3/k${i}`, String(i));
+      const last = await store.put('/t3/b', '2');
+      await store.compact(last);
+      // From a compacted revision: etcd accepts the watch, then cancels it with the compaction revision.
+      const errors: Error[] = [];
+      const seen: StoreChange[] = [];
+      const watch = await store.watch(['/t3/', '/t3x/'], first, { onChange: (c) => void seen.push(c), onError: (e) => void errors.push(e) });
+      await waitFor('the compaction error', () => errors.length > 0);
+      expect(errors[0]).toBeInstanceOf(WatchCompactedError);
+      expect((errors[0] as WatchCompactedError).oldestRevision).toBe(last);
+      await watch.close();
+      // A healthy watch next to it keeps working and closes cleanly.
+      const live: StoreChange[] = [];
+      const other = await store.watch(['/t3/'], last + 1, { onChange: (c) => void live.push(c), onError: (e) => void errors.push(e) });
+      await store.put('/t3/c', '3');
+      await waitFor('a live change', () => live.length === 1);
+      await other.close();
+      await store.put('/t3/d', '4');
+      expect(errors).toHaveLength(1);
+      expect(seen).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+      process.off('unhandledRejection', record);
+    }
+    expect(unexpected).toEqual([]);
   });
 
   test('probe fails with StoreUnavailableError when nothing listens', async () => {

@@ -2,11 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdStore } from '../../src/dbwatcher/etcdStore';
 import { KSR_PREFIX } from '../../src/dbwatcher/keys';
+import { LmdbStore } from '../../src/dbwatcher/lmdbStore';
 import { openDbWatcher } from '../../src/dbwatcher/openDbWatcher';
 import { ResourceRegistry } from '../../src/dbwatcher/registry';
 import { runWriterCommand, type WriterIo } from '../../src/dbwatcher/writerCommand';
 import { EtcdTestServer } from '../support/etcd';
-import { SAMPLE_OBJECTS } from './fixtures';
+import { DECODED, KSR_VALUES } from './fixtures';
 import { RecordingEventLoop, json, silentLogger, tempDir, waitFor } from './helpers';
 
 function captureIo(): WriterIo & { lines: string[]; errors: string[] } {
@@ -31,13 +32,14 @@ describe('the writer command line', () => {
     dir.remove();
   });
 
-  test('puts and deletes a pod in etcd at the reflector\'s key, as protobuf JSON', async () => {
+  test('puts and deletes a pod in etcd at the reflector\'s key, byte for byte in the reflector\'s encoding', async () => {
     const io = captureIo();
-    const pod = JSON.stringify(SAMPLE_OBJECTS.pod);
+    // Given with lowerCamel names and a default (protocol TCP): written with original names, without it.
+    const pod = JSON.stringify({ ...DECODED.pod, container: [{ name: 'nginx', port: [{ name: 'http', containerPort: 80, protocol: 'TCP' }] }] });
     expect(await runWriterCommand(['put', 'pod', '--etcd', etcd.endpoint, '--json', pod], io)).toBe(0);
     const key = `${KSR_PREFIX}k8s/pod/web-1/namespace/default`;
     expect(io.lines[0]).toMatch(new RegExp(`^put ${key} \\(revision \\d+\\)$`));
-    expect(JSON.parse((await etcdStore.get(key))?.value.toString() ?? '')).toEqual(SAMPLE_OBJECTS.pod);
+    expect((await etcdStore.get(key))?.value.toString()).toBe(KSR_VALUES.pod);
     expect(await runWriterCommand(['delete', 'pod', '--etcd', etcd.endpoint, '--name', 'web-1', '--namespace', 'default'], io)).toBe(0);
     expect(await etcdStore.get(key)).toBeUndefined();
     expect(io.errors).toEqual([]);
@@ -50,9 +52,9 @@ describe('the writer command line', () => {
     const args = ['--etcd', etcd.endpoint, '--agent', 'vpp1', '--key', 'config/interfaces/tap1', '--proto', protoFile, '--type', 'demo.Interface'];
     expect(await runWriterCommand(['put', 'config', ...args, '--json', '{"name":"tap1","mtu":1500}'], io)).toBe(0);
     expect(JSON.parse((await etcdStore.get('/vnf-agent/vpp1/config/interfaces/tap1'))?.value.toString() ?? '')).toEqual({ name: 'tap1', mtu: 1500 });
-    expect(await runWriterCommand(['put', 'node', '--etcd', etcd.endpoint, '--format', 'binary', '--json', '{"name":"n1","podCidr":"10.1.0.0/24"}'], io)).toBe(0);
+    expect(await runWriterCommand(['put', 'node', '--etcd', etcd.endpoint, '--format', 'binary', '--json', '{"name":"n1","pod_CIDR":"10.1.0.0/24"}'], io)).toBe(0);
     const node = ResourceRegistry.withBuiltins().get('node').type.decode((await etcdStore.get(`${KSR_PREFIX}k8s/node/n1`))!.value);
-    expect(node.toJSON()).toEqual({ name: 'n1', podCidr: '10.1.0.0/24' });
+    expect(node.toJSON()).toEqual({ name: 'n1', pod_CIDR: '10.1.0.0/24' });
     expect(await runWriterCommand(['delete', 'config', '--etcd', etcd.endpoint, '--agent', 'vpp1', '--key', 'config/interfaces/tap1'], io)).toBe(0);
     expect(io.errors).toEqual([]);
   });
@@ -76,6 +78,47 @@ describe('the writer command line', () => {
     }
   });
 
+  test('an unknown field in a put value is an error naming it, unless --allow-unknown-fields', async () => {
+    const store = ['--data-dir', join(dir.path, 'unknown-fields')];
+    const value = '{"name":"web","namespace":"default","ip_address":"10.1.1.2","colour":"blue","container":[{"name":"c","image":"nginx"}]}';
+    const refused = captureIo();
+    expect(await runWriterCommand(['put', 'pod', ...store, '--json', value], refused)).toBe(2);
+    expect(refused.errors).toEqual(['contivctl: colour: unknown field "colour" (not a field of pod.Pod); give --allow-unknown-fields to leave it out']);
+    expect(refused.lines).toEqual([]);
+
+    const allowed = captureIo();
+    expect(await runWriterCommand(['put', 'pod', ...store, '--allow-unknown-fields', '--json', value], allowed)).toBe(0);
+    expect(allowed.errors).toEqual(['contivctl: leaving out unknown field "colour"', 'contivctl: leaving out unknown field "container[0].image"']);
+    const reader = new LmdbStore({ dataDir: join(dir.path, 'unknown-fields') });
+    try {
+      expect((await reader.get(`${KSR_PREFIX}k8s/pod/web/namespace/default`))?.value.toString()).toBe(
+        '{"name":"web","namespace":"default","ip_address":"10.1.1.2","container":[{"name":"c"}]}',
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test('a put value of the wrong shape is a usage error saying where', async () => {
+    const io = captureIo();
+    expect(await runWriterCommand(['put', 'pod', '--data-dir', join(dir.path, 'u'), '--json', '{"name":5,"namespace":"default"}'], io)).toBe(2);
+    expect(io.errors).toEqual(['contivctl: value is not a valid pod.Pod: name: expected a string, got number 5']);
+  });
+
+  test('put config without a type names the flags that give it', async () => {
+    const cases: [string[], string][] = [
+      [[], 'contivctl: put config needs the type of the value: --proto <file.proto> --type <package.Message>'],
+      [['--type', 'demo.Interface'], 'contivctl: --type demo.Interface needs --proto <file.proto>, the file that defines it'],
+      [['--proto', 'iface.proto'], 'contivctl: --proto iface.proto needs --type <package.Message>, the message of the value'],
+    ];
+    for (const [flags, message] of cases) {
+      const io = captureIo();
+      const argv = ['put', 'config', '--data-dir', join(dir.path, 'u'), '--agent', 'vpp1', '--key', 'config/x', '--json', '{"name":"x"}', ...flags];
+      expect(await runWriterCommand(argv, io)).toBe(2);
+      expect(io.errors).toEqual([message]);
+    }
+  });
+
   test('an unreachable etcd exits with 1', async () => {
     const io = captureIo();
     const code = await runWriterCommand(['put', 'namespace', '--etcd', '127.0.0.1:1', '--json', '{"name":"ns"}'], io);
@@ -94,9 +137,9 @@ describe('the writer command line', () => {
       agent.watcher.start();
       const resync = await waitFor('the resync from the embedded store', () => loop.resyncs()[0]);
       expect([...(resync.kubeState.get('namespace')?.keys() ?? [])]).toEqual(['k8s/namespace/default']);
-      expect(await runWriterCommand(['put', 'pod', '--data-dir', dataDir, '--json', JSON.stringify(SAMPLE_OBJECTS.pod)], io)).toBe(0);
+      expect(await runWriterCommand(['put', 'pod', '--data-dir', dataDir, '--json', KSR_VALUES.pod], io)).toBe(0);
       const change = await waitFor('the pod change', () => loop.kubeChanges()[0]);
-      expect(json(change.newValue)).toEqual(SAMPLE_OBJECTS.pod);
+      expect(json(change.newValue)).toEqual(DECODED.pod);
       expect(io.errors).toEqual([]);
     } finally {
       await agent.close();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DataDirError } from '../../dbwatcher/errors';
 import { AgentConfigError, loadAgentConfig, type AgentConfig } from '../config';
 import { startAgent, type RunningAgent } from '../agentProcess';
 import { createAgentLogger } from '../logging';
@@ -86,7 +87,8 @@ export async function runAgentCommand(argv: string[], io: CommandIo = defaultIo(
     logger.fatal({ err: error }, 'agent failed to start');
     io.err(`agent: ${errorMessage(error)}\n`);
     await inspector?.close();
-    return error instanceof AgentConfigError ? 2 : 1;
+    // A damaged store or a data directory in use is for the operator to fix, like a bad config.
+    return error instanceof AgentConfigError || error instanceof DataDirError ? 2 : 1;
   }
   const code = await runUntilSignal(agent, logger, stringFlag(values, 'history-out'), signal, { stayOnFatal: values['stay-on-fatal'] === true });
   await inspector?.close();

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Controller } from '../../controller';
+import type { DbWatcherStatusSource } from '../dbWatcherMetrics';
 import type { ControllerMetrics } from '../metrics';
 import { RestServerError, type ErrorBody } from './errors';
 import { stringifyJson } from './json';
@@ -18,6 +19,8 @@ export interface RestServerOptions {
   metrics: ControllerMetrics;
   /** Asks the DB watcher for a remote resync; without it `POST /controller/resync` answers 503. */
   requestResync?: () => void;
+  /** The DB watcher: `/controller/state` shows its bad keys and local mirror. */
+  dbWatcher?: DbWatcherStatusSource;
   /** Default 127.0.0.1: the API is for the node itself unless the operator opens it. */
   host?: string;
   /** Default 9191; 0 = any free port (see `url`). */
@@ -64,7 +67,7 @@ function buildApp(options: RestServerOptions): FastifyInstance {
 
   registerHistoryRoute(app, options.controller);
   registerResyncRoute(app, { requestResync: options.requestResync, token: options.token });
-  registerHealthRoutes(app, options.controller);
+  registerHealthRoutes(app, options.controller, options.dbWatcher);
   registerMetricsRoute(app, options.metrics);
   return app;
 }
