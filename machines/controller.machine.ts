@@ -57,6 +57,8 @@ export const controllerMachine = setup({
     }),
     /** Pushes HealingResync{AfterError} for `context.healingCause`; on failure it sends `healing.retry`. */
     queueHealingResync: () => undefined,
+    /** The same during or right after a southbound outage (the resync probes the southbound). */
+    queueOutageResync: () => undefined,
     /** Logs at warn that the southbound is unavailable and when the next retry comes. */
     announceOutageRetry: () => undefined,
     /** Pushes HealingResync{Periodic}. */
@@ -184,13 +186,16 @@ export const controllerMachine = setup({
                 'loop.southboundAvailable': [
                   { guard: 'resynced', target: 'clear', actions: assign({ healingCause: undefined }) },
                   // A plain update got through first: the changes made during the outage still need a full resync.
-                  { target: 'queued', actions: [assign({ healingCause: 'southbound available again after an outage' }), 'queueHealingResync'] },
+                  {
+                    target: 'queued',
+                    actions: [assign({ healingCause: 'southbound available again after an outage' }), 'queueOutageResync'],
+                  },
                 ],
               },
               states: {
                 waiting: {
                   entry: 'announceOutageRetry',
-                  after: { outageBackoff: { target: 'probing', actions: 'queueHealingResync' } },
+                  after: { outageBackoff: { target: 'probing', actions: 'queueOutageResync' } },
                 },
                 probing: {
                   on: { 'healing.retry': 'waiting' },

@@ -6,7 +6,7 @@ import { systemClock, type ControllerClock } from './api/clock';
 import { resolveControllerConfig, type ControllerConfig } from './api/config';
 import { HealingResyncType } from './api/enums';
 import type { Event, EventLoop } from './api/event';
-import { HealingResync } from './api/events/healingResync';
+import { HealingResync, type HealingCause } from './api/events/healingResync';
 import { Shutdown } from './api/events/shutdown';
 import { BlockingEventInLoopError, ControllerError, InvalidEventError } from './api/errors';
 import { finish } from './loop/eventQueue';
@@ -22,8 +22,8 @@ import { containedStream } from './loop/containedObservable';
 import { controllerLogger, EventLog } from './loop/eventLog';
 import { checkEvent, checkEventData } from './loop/eventValidation';
 import { eventLoopLogic } from '../actors/eventLoop';
-import { EventProcessor, type LoopFrame } from './loop/eventProcessor';
-import { EventQueue } from './loop/eventQueue';
+import { EventProcessor, type CurrentEvent, type LoopFrame } from './loop/eventProcessor';
+import { EventQueue, type QueueCounts } from './loop/eventQueue';
 import { handlerActorLogic } from '../actors/handlerActor';
 import { transactionActorLogic } from '../actors/transactionActor';
 import { controllerMachine, type ControllerMachine } from '../machines/controller.machine';
@@ -68,6 +68,14 @@ export interface QueueDepths {
   delayed: number;
 }
 
+/** Depths and cumulative counts of the queues, for metrics. */
+export interface QueueStats {
+  /** The main queue; its counts include events held back before the first DBResync. */
+  main: QueueCounts & { depth: number };
+  followUp: QueueCounts & { depth: number };
+  delayed: number;
+}
+
 export interface Controller extends EventLoop, ConfigRetriever {
   /** Starts the machine and its actors; resolves once the loop runs (not after the first DBResync). */
   start(): Promise<void>;
@@ -79,6 +87,9 @@ export interface Controller extends EventLoop, ConfigRetriever {
   eventHistory(query?: EventHistoryQuery): EventRecord[];
   health(): ControllerHealth;
   queueDepths(): QueueDepths;
+  queueStats(): QueueStats;
+  /** The event being processed, if any: how long it has been running is `now - startedAt`. */
+  currentEvent(): CurrentEvent | undefined;
   /**
    * Every finished event with its timings (for metrics); completes on close. Timings are taken
    * only while someone subscribes, so an unobserved controller pays nothing for it.
@@ -135,7 +146,20 @@ export function createController(options: ControllerOptions): Controller {
   const loopFrame = new AsyncLocalStorage<LoopFrame>();
   const eventLog = new EventLog(logger);
   const processed = new Subject<ProcessedEvent>();
+  // Push times only while someone observes processed events (the queue-wait metric).
+  const pushTimes = new WeakMap<Event, number>();
+  let processor: EventProcessor | undefined;
   const processed$ = containedStream(processed, (error) => logger.error({ err: error }, 'a processed$ subscriber failed; the controller goes on'));
+
+  /** Pushes the AfterError healing resync; when the queue is full, the machine retries after the delay. */
+  function queueHealing(reason: string | undefined, cause: HealingCause, machineActor: { send(event: { type: 'healing.retry' }): void }): void {
+    try {
+      queue.pushMain(new HealingResync({ type: HealingResyncType.AfterError, error: new Error(reason ?? 'unknown'), cause }));
+    } catch (error) {
+      logger.warn({ err: error }, 'healing resync not queued; retrying after the delay');
+      machineActor.send({ type: 'healing.retry' });
+    }
+  }
 
   const machine = controllerMachine.provide({
     actors: {
@@ -143,7 +167,7 @@ export function createController(options: ControllerOptions): Controller {
         queue,
         logger,
         createProcessor: (notify) =>
-          new EventProcessor({
+          (processor = new EventProcessor({
             config,
             state,
             queue,
@@ -158,20 +182,15 @@ export function createController(options: ControllerOptions): Controller {
             processed,
             clock,
             loopFrame,
-          }),
+            pushedAt: (event) => pushTimes.get(event),
+          })),
       }),
       transaction: transactionActorLogic({ southbound: options.southbound, state, config, clock, logger }),
       handler: handlerActorLogic({ handler: (name) => handlersByName.get(name) as EventHandler, timeoutMs: config.handlerTimeout, clock, logger }),
     },
     actions: {
-      queueHealingResync: ({ context, self }) => {
-        try {
-          queue.pushMain(new HealingResync({ type: HealingResyncType.AfterError, error: new Error(context.healingCause ?? 'unknown') }));
-        } catch (error) {
-          logger.warn({ err: error }, 'healing resync not queued; retrying after the delay');
-          self.send({ type: 'healing.retry' });
-        }
-      },
+      queueHealingResync: ({ context, self }) => queueHealing(context.healingCause, 'failure', self),
+      queueOutageResync: ({ context, self }) => queueHealing(context.healingCause, 'outage', self),
       announceOutageRetry: ({ context }) => {
         const seconds = Math.round(context.outageBackoffMs / 100) / 10;
         logger.warn({ retryInMs: context.outageBackoffMs, cause: context.healingCause }, `southbound unavailable, retrying in ${seconds} s`);
@@ -264,7 +283,7 @@ export function createController(options: ControllerOptions): Controller {
         if (!queue.startupResyncDone) return;
         logger.warn({ reason }, 'southbound lost its state: full resync before any further update');
         try {
-          queue.pushUrgent(new HealingResync({ type: HealingResyncType.AfterError, error: new Error(`southbound reset: ${reason}`) }));
+          queue.pushUrgent(new HealingResync({ type: HealingResyncType.AfterError, error: new Error(`southbound reset: ${reason}`), cause: 'southbound_reset' }));
         } catch (error) {
           logger.error({ err: error }, 'resync after southbound reset not queued');
         }
@@ -274,6 +293,7 @@ export function createController(options: ControllerOptions): Controller {
     pushEvent(event: Event) {
       checkEvent(event);
       checkEventData(event, state);
+      if (processed.observed) pushTimes.set(event, performance.now());
       const frame = loopFrame.getStore();
       if (frame?.active) {
         if (isBlocking(event)) throw new BlockingEventInLoopError(event.getName(), frame.seqNum);
@@ -311,6 +331,14 @@ export function createController(options: ControllerOptions): Controller {
     },
 
     queueDepths: () => ({ main: queue.mainDepth, followUp: queue.followUpDepth, delayed: queue.delayedCount }),
+
+    queueStats: () => ({
+      main: { depth: queue.mainDepth, ...queue.mainCounts },
+      followUp: { depth: queue.followUpDepth, ...queue.followUpCounts },
+      delayed: queue.delayedCount,
+    }),
+
+    currentEvent: () => processor?.currentEvent(),
   };
   return controller;
 }

@@ -1,6 +1,8 @@
 export * from './api';
 export { createController, InvalidHandlerError } from './controller';
-export type { Controller, ControllerOptions, ControllerHealth, QueueDepths } from './controller';
+export type { Controller, ControllerOptions, ControllerHealth, QueueDepths, QueueStats } from './controller';
+export type { CurrentEvent } from './loop/eventProcessor';
+export type { QueueCounts } from './loop/eventQueue';
 export { InMemorySouthbound } from './southbound/memory';
 export type { InjectedFailure } from './southbound/memory';
 export { controllerMachine } from '../machines/controller.machine';

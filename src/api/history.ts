@@ -40,6 +40,8 @@ export interface ProcessedEvent {
   handlerDurationsMs: number[];
   /** Milliseconds of the commit, when there was one. */
   commitDurationMs?: number;
+  /** Milliseconds the event waited in its queue before its processing started. */
+  queueWaitMs?: number;
 }
 
 /**

@@ -11,6 +11,7 @@ import { HealingResync } from '../api/events/healingResync';
 import { Shutdown } from '../api/events/shutdown';
 import { VerificationResync } from '../api/events/verificationResync';
 import { FatalError, HealingFailedError, SouthboundUnavailableError, toError } from '../api/errors';
+import type { Event } from '../api/event';
 import type { ExternalConfigSource } from '../api/externalConfig';
 import type { ProcessedEvent } from '../api/history';
 import type { ResyncType } from '../api/southbound';
@@ -51,6 +52,16 @@ export interface EventProcessorDeps {
   processed: Subject<ProcessedEvent>;
   clock: ControllerClock;
   loopFrame: AsyncLocalStorage<LoopFrame>;
+  /** When the event was pushed (performance.now()), if it was recorded: only while processed$ is observed. */
+  pushedAt(event: Event): number | undefined;
+}
+
+/** The event being processed, for "how long has it been running". */
+export interface CurrentEvent {
+  seqNum: number;
+  name: string;
+  /** Epoch milliseconds (the controller's clock). */
+  startedAt: number;
 }
 
 const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
@@ -75,6 +86,7 @@ export class EventProcessor {
   private southboundAvailable = true;
   private resyncCommitted = false;
   private readonly failureBudget: FailureBudget;
+  private current: EventRun | undefined;
 
   constructor(private readonly deps: EventProcessorDeps) {
     this.failureBudget = new FailureBudget(deps.config.maxFailedEventsInPeriod, deps.config.failedEventsPeriod);
@@ -99,6 +111,7 @@ export class EventProcessor {
   private async processInFrame({ event, followUpTo }: QueuedEvent): Promise<void> {
     const { deps } = this;
     const run = new EventRun(event, this.nextSeqNum++, followUpTo, deps.processed.observed);
+    this.current = run;
     // Before anything that may wait: the machine learns at once that a resync is being processed
     // (the startup deadline is met when the first DBResync is taken, however long it then takes).
     this.setPhase(run.resync ? 'resyncing' : 'updating');
@@ -177,6 +190,13 @@ export class EventProcessor {
     this.finish(run);
   }
 
+  /** The event being processed (undefined between events). */
+  currentEvent(): CurrentEvent | undefined {
+    const run = this.current;
+    if (!run) return undefined;
+    return { seqNum: run.seqNum, name: run.name, startedAt: run.record?.processingStart ?? this.deps.clock.now() };
+  }
+
   /** Registration order; reversed for a Reverse update; none for a downstream resync. */
   private orderedHandlers(run: EventRun): readonly string[] {
     if (run.invalid || run.method === EventMethodType.DownstreamResync) return [];
@@ -225,10 +245,19 @@ export class EventProcessor {
     this.guarded(run, 'history', () => deps.history.append(record));
     this.guarded(run, 'log', () => deps.log.finalized(record, error));
     finish(event, error);
+    this.current = undefined;
     if (run.timed) {
       const { handlerDurationsMs, commitDurationMs } = run;
+      const pushedAt = deps.pushedAt(event);
       this.guarded(run, 'processed$', () =>
-        deps.processed.next({ record, error, durationMs: performance.now() - run.startedAt, handlerDurationsMs, commitDurationMs }),
+        deps.processed.next({
+          record,
+          error,
+          durationMs: performance.now() - run.startedAt,
+          handlerDurationsMs,
+          commitDurationMs,
+          ...(pushedAt !== undefined && { queueWaitMs: Math.max(0, run.startedAt - pushedAt) }),
+        }),
       );
     }
 

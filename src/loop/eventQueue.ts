@@ -11,6 +11,14 @@ export interface QueuedEvent {
   readonly followUpTo?: number;
 }
 
+/** Cumulative counts of one queue, for metrics. */
+export interface QueueCounts {
+  /** Events accepted. */
+  added: number;
+  /** Pushes refused because the queue was full. */
+  refused: number;
+}
+
 type Mode =
   | { kind: 'accepting' }
   | { kind: 'closing' }
@@ -39,6 +47,9 @@ export class EventQueue {
   private gateOpen = false;
   private mode: Mode = { kind: 'accepting' };
   private readonly readySubject = new Subject<void>();
+  /** Main queue counts include the events held back before the first DBResync. */
+  readonly mainCounts: QueueCounts = { added: 0, refused: 0 };
+  readonly followUpCounts: QueueCounts = { added: 0, refused: 0 };
   readonly ready$: Observable<void> = this.readySubject.asObservable();
 
   constructor(private readonly capacity: number) {}
@@ -68,13 +79,19 @@ export class EventQueue {
       const isDbResync = event instanceof DBResync;
       const full = this.held.length >= this.capacity;
       if (full && !(isDbResync && !this.held.some((held) => held instanceof DBResync))) {
+        this.mainCounts.refused++;
         throw new EventQueueFullError('main', this.capacity, event.getName());
       }
+      this.mainCounts.added++;
       this.held.push(event);
       if (isDbResync) this.readySubject.next();
       return;
     }
-    if (this.main.size >= this.capacity) throw new EventQueueFullError('main', this.capacity, event.getName());
+    if (this.main.size >= this.capacity) {
+      this.mainCounts.refused++;
+      throw new EventQueueFullError('main', this.capacity, event.getName());
+    }
+    this.mainCounts.added++;
     this.main.push(event);
     this.signalIfFirst();
   }
@@ -95,7 +112,11 @@ export class EventQueue {
   pushFollowUp(event: Event, followUpTo: number): void {
     if (this.finishIfAborting(event)) return;
     if (this.mode.kind === 'closed') throw new ControllerClosedError(event.getName());
-    if (this.followUps.size >= this.capacity) throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    if (this.followUps.size >= this.capacity) {
+      this.followUpCounts.refused++;
+      throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    }
+    this.followUpCounts.added++;
     this.followUps.push({ event, followUpTo });
     this.signalIfFirst();
   }
@@ -107,7 +128,11 @@ export class EventQueue {
   pushUrgent(event: Event): void {
     if (this.finishIfAborting(event)) return;
     if (this.mode.kind !== 'accepting') throw new ControllerClosedError(event.getName());
-    if (this.followUps.size >= this.capacity) throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    if (this.followUps.size >= this.capacity) {
+      this.followUpCounts.refused++;
+      throw new EventQueueFullError('follow-up', this.capacity, event.getName());
+    }
+    this.followUpCounts.added++;
     this.followUps.push({ event });
     this.signalIfFirst();
   }

@@ -293,3 +293,41 @@ describe('queueing', () => {
     expect(new Shutdown().isBlocking()).toBe(true);
   });
 });
+
+describe('queue statistics and the current event', () => {
+  let controller: Controller | undefined;
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+  });
+
+  test('queueStats counts adds and refusals per queue; currentEvent names the event being processed; processed$ reports the queue wait', async () => {
+    const held = gate();
+    const c: { current?: Controller } = {};
+    const handler = recordingHandler('h', [], {
+      update: async (ev) => {
+        if (ev.getName() === 'Held') {
+          c.current?.pushEvent(new TestUpdate('FollowUp'));
+          await held.promise;
+        }
+      },
+    });
+    controller = c.current = await startController({ handlers: [handler], southbound: memoryFixture().southbound, config: { eventQueueSize: 2 } });
+    const waits: (number | undefined)[] = [];
+    controller.processed$.subscribe((p) => waits.push(p.queueWaitMs));
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(new TestUpdate('Held'));
+    await waitFor(() => controller?.currentEvent()?.name === 'Held' && controller.queueDepths().followUp === 1, 'Held running, its follow-up queued');
+    expect(controller.currentEvent()).toMatchObject({ seqNum: 1, name: 'Held' });
+    controller.pushEvent(new TestUpdate('Q1'));
+    controller.pushEvent(new TestUpdate('Q2'));
+    expect(() => controller?.pushEvent(new TestUpdate('Q3'))).toThrow(EventQueueFullError);
+    expect(controller.queueStats()).toEqual({ main: { depth: 2, added: 4, refused: 1 }, followUp: { depth: 1, added: 1, refused: 0 }, delayed: 0 });
+    held.open();
+    await waitForHistory(controller, 5);
+    expect(controller.currentEvent()).toBeUndefined();
+    expect(waits).toHaveLength(5);
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(0);
+  });
+});
