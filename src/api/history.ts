@@ -27,6 +27,12 @@ export interface EventRecord {
   txnError?: string;
   /** What the southbound recorded for the event's transaction. */
   txn?: RecordedTransaction;
+  /**
+   * Set when the event's transaction was committed together with those of other queued updates
+   * (setting `coalesceUpdates`): `first` is the sequence number of the batch's first event,
+   * `size` the number of events whose transactions went out in that one commit.
+   */
+  batch?: { first: number; size: number };
 }
 
 /** A finished event as observers see it (`controller.processed$`), with timings for metrics. */
