@@ -176,10 +176,11 @@ function json(message: ProtoMessage): unknown {
 async function derive(etcdEndpoint: string, dir: string): Promise<Map<string, unknown>> {
   const memory = new InMemorySouthbound();
   const controller = createController({ handlers: [podConfigHandler()], southbound: memory, logger: silent });
-  await controller.start();
-  const db = openDbWatcher({ eventLoop: controller, agentLabel: AGENT_LABEL, logger: silent, dataDir: join(dir, 'reference'), etcdEndpoints: [etcdEndpoint], registry: registry() });
-  db.watcher.start();
+  let db: OpenedDbWatcher | undefined;
   try {
+    await controller.start();
+    db = openDbWatcher({ eventLoop: controller, agentLabel: AGENT_LABEL, logger: silent, dataDir: join(dir, 'reference'), etcdEndpoints: [etcdEndpoint], registry: registry() });
+    db.watcher.start();
     const deadline = Date.now() + 60_000;
     while (!controller.health().ready || controller.health().state !== 'idle') {
       if (Date.now() > deadline) throw new Error(`the reference controller did not get ready: ${JSON.stringify(controller.health())}`);
@@ -188,7 +189,7 @@ async function derive(etcdEndpoint: string, dir: string): Promise<Map<string, un
     return new Map([...memory.applied].map(([key, value]) => [key, json(value)]));
   } finally {
     await controller.close();
-    await db.close();
+    await db?.close();
   }
 }
 
