@@ -30,8 +30,15 @@ export function eventLoopLogic(deps: EventLoopDeps) {
       if (draining || stopped) return;
       draining = true;
       try {
-        for (let next = queue.next(); next && !stopped; next = queue.next()) {
-          await processor.process(next);
+        for (;;) {
+          for (let next = queue.next(); next && !stopped; next = queue.next()) {
+            const pending = processor.process(next);
+            if (pending) await pending;
+          }
+          // A coalesced batch still open is committed; events pushed meanwhile are taken after it.
+          const flushed = stopped ? undefined : processor.flush();
+          if (!flushed) break;
+          await flushed;
         }
       } catch (defect) {
         // The processor never throws by design; if it does, the runtime itself is broken.

@@ -7,6 +7,7 @@ import type { EventHandler } from '../src/api/handler';
 import type { ResyncOperations, UpdateOperations } from '../src/api/transaction';
 import type { KubeStateData } from '../src/api/types';
 import { replyWith, type CallTimeLimit, type Request } from './request';
+import { Watchdog } from './watchdog';
 
 /** One call of a handler method, as a message to the handler's actor; `seqNum` of the event, for the logs. */
 export type HandlerCall =
@@ -60,9 +61,9 @@ const METHOD_NAMES: Record<HandlerCall['type'], string> = {
 export function handlerActorLogic(deps: HandlerActorDeps) {
   return fromCallback<Request<HandlerCall>, HandlerActorInput>(({ input, receive }) => {
     const handler = deps.handler(input.name);
+    const watchdog = new Watchdog(deps.timeoutMs, deps.clock);
     const limit: CallTimeLimit<HandlerCall> = {
-      ms: deps.timeoutMs,
-      clock: deps.clock,
+      watchdog,
       timeoutError: (call) => new HandlerTimeoutError(input.name, METHOD_NAMES[call.type], deps.timeoutMs),
       onLateSettlement: (call, outcome) =>
         deps.logger.warn(
@@ -71,5 +72,6 @@ export function handlerActorLogic(deps: HandlerActorDeps) {
         ),
     };
     receive((request) => replyWith(() => invoke(handler, request), request.reply, limit, request));
+    return () => watchdog.stop();
   });
 }

@@ -1,6 +1,6 @@
 import type { AnyActorRef } from 'xstate';
-import type { ControllerClock } from '../src/api/clock';
 import { toError } from '../src/api/errors';
+import type { Watchdog } from './watchdog';
 
 /** The outcome of a call made through an actor: never a thrown error. */
 export type CallOutcome<T = unknown> = { ok: true; value: T } | { ok: false; error: Error };
@@ -10,8 +10,7 @@ export type Request<C> = C & { reply: (outcome: CallOutcome) => void };
 
 /** How long an asynchronous call may take, and what happens when it takes longer. One per actor, not per call. */
 export interface CallTimeLimit<C> {
-  ms: number;
-  clock: ControllerClock;
+  watchdog: Watchdog;
   /** The error the call fails with when the time is up. */
   timeoutError(call: C): Error;
   /** The call settled after it had timed out: its outcome is ignored, but someone should hear of it. */
@@ -46,23 +45,21 @@ export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) =
   }
   let settled = false;
   let timedOut = false;
-  let timer: unknown;
   const settle = (outcome: CallOutcome): void => {
     if (settled) {
       if (timedOut) limit?.onLateSettlement(call as C, outcome);
       return;
     }
     settled = true;
-    if (timer !== undefined) limit?.clock.clearTimeout(timer);
+    unwatch();
     reply(outcome);
   };
-  if (limit && limit.ms > 0) {
-    timer = limit.clock.setTimeout(() => {
-      timer = undefined;
-      timedOut = !settled;
-      settle({ ok: false, error: limit.timeoutError(call as C) });
-    }, limit.ms);
-  }
+  const unwatch = limit
+    ? limit.watchdog.watch(() => {
+        timedOut = !settled;
+        settle({ ok: false, error: limit.timeoutError(call as C) });
+      })
+    : noop;
   // Promise.resolve adopts the thenable in a job of its own and turns a throwing `then` into a
   // rejection; a real promise is used as it is.
   Promise.resolve(result as PromiseLike<unknown>).then(
@@ -70,6 +67,8 @@ export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) =
     (thrown: unknown) => settle({ ok: false, error: toError(thrown) }),
   );
 }
+
+function noop(): void {}
 
 /**
  * Sends a call to an actor and returns its outcome: a plain value when the actor answered during the

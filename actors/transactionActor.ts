@@ -2,28 +2,60 @@ import type { Logger } from 'pino';
 import { fromCallback } from 'xstate';
 import type { ControllerClock } from '../src/api/clock';
 import type { ControllerConfig } from '../src/api/config';
-import { SouthboundUnavailableError, TransactionError, type ExternalConfigMergeError } from '../src/api/errors';
-import type { CommitRequest, CommitResult, ResyncType, Southbound } from '../src/api/southbound';
+import { SouthboundUnavailableError, TransactionError, toError, type ExternalConfigMergeError } from '../src/api/errors';
+import type { CommitRequest, CommitResult, ResyncType, RetryOptions, Southbound } from '../src/api/southbound';
+import type { KeyValuePairs } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
 import { replyWith, type CallTimeLimit, type Request } from './request';
+import { Watchdog } from './watchdog';
 
-/** Commit one event's transaction (steps 8 and 9 of "Processing one event"). */
-export interface CommitCall {
-  type: 'commit';
-  seqNum: number;
-  txn: EventTransaction;
-  scope: MergeScope;
+/** What the southbound should do with a commit. */
+interface CommitShape {
   description: string;
   resync?: ResyncType;
   startup: boolean;
   revertOnFailure: boolean;
   /**
-   * The southbound is known to be unavailable: do not send the transaction, only keep the internal
-   * config, and fail with SouthboundUnavailableError. The full resync after the outage carries it.
+   * The southbound is known to be unavailable: do not send, only keep the internal config, and
+   * fail with SouthboundUnavailableError. The full resync after the outage carries the values.
    */
   deferred: boolean;
+}
+
+/** Commit one event's transaction (steps 8 and 9 of "Processing one event"). */
+export interface CommitCall extends CommitShape {
+  type: 'commit';
+  seqNum: number;
+  txn: EventTransaction;
+  scope: MergeScope;
+}
+
+/**
+ * Coalescing: merge one update's transaction with external config (step 8) and add it to the
+ * batch being accumulated (later operations on a key win); its own values go to the internal
+ * config at once, as its commit would do. Answered synchronously.
+ */
+export interface StageCall {
+  type: 'stage';
+  seqNum: number;
+  txn: EventTransaction;
+  scope: MergeScope;
+}
+
+/** Coalescing: commit everything staged since the last commit, as one transaction (step 9). */
+export interface CommitStagedCall extends CommitShape {
+  type: 'commitStaged';
+  seqNum: number;
+}
+
+export type TransactionCall = CommitCall | StageCall | CommitStagedCall;
+
+export interface StageOutcome {
+  /** The keys this event's transaction sends (its own values and their external merges). */
+  keys: readonly string[];
+  mergeErrors: readonly ExternalConfigMergeError[];
 }
 
 export interface CommitOutcome {
@@ -45,23 +77,11 @@ export interface TransactionActorDeps {
   logger: Logger;
 }
 
-function onlyExternalConfigFailed(error: Error, call: CommitCall, state: ConfigState): boolean {
-  if (!(error instanceof TransactionError) || error.initError || error.keyErrors.length === 0) return false;
-  return error.keyErrors.every(({ key }) => !call.txn.ownValues.has(key) && !state.internalConfig.has(key));
-}
+const NO_MERGE_ERRORS: readonly ExternalConfigMergeError[] = Object.freeze([]);
 
-/** The request to the southbound, or undefined when there is nothing to commit. */
-function commitRequest(call: CommitCall, values: CommitRequest['values'], config: ControllerConfig): CommitRequest | undefined {
-  if (values.size === 0 && call.resync === undefined) return undefined;
-  return {
-    description: call.description,
-    values,
-    revertOnFailure: call.revertOnFailure,
-    ...(call.resync !== undefined && { resync: call.resync, startup: call.startup }),
-    ...(config.enableRetry && {
-      retry: { periodMs: config.delayRetry, maxAttempts: config.maxRetryAttempts, expBackoff: config.enableExpBackoffRetry },
-    }),
-  };
+function onlyExternalConfigFailed(error: Error, ownValues: KeyValuePairs, state: ConfigState): boolean {
+  if (!(error instanceof TransactionError) || error.initError || error.keyErrors.length === 0) return false;
+  return error.keyErrors.every(({ key }) => !ownValues.has(key) && !state.internalConfig.has(key));
 }
 
 /**
@@ -74,59 +94,109 @@ function keepInternalConfig(call: CommitCall, state: ConfigState, error: Error |
   else if (call.resync === undefined && !(error && call.revertOnFailure)) state.applyUpdate(call.txn.ownValues);
 }
 
-function outcomeOf(call: CommitCall, state: ConfigState, mergeErrors: readonly ExternalConfigMergeError[], result: CommitResult | undefined, error: Error | undefined): CommitOutcome {
-  const externalOnly = error ? onlyExternalConfigFailed(error, call, state) : false;
-  keepInternalConfig(call, state, error);
-  if (!error) return { committed: true, result, onlyExternalConfigFailed: false, mergeErrors };
+function failedOutcome(error: Error, onlyExternal: boolean, mergeErrors: readonly ExternalConfigMergeError[]): CommitOutcome {
   return {
     committed: true,
     result: error instanceof TransactionError && error.recorded ? { seqNum: error.seqNum, recorded: error.recorded } : undefined,
     error,
-    onlyExternalConfigFailed: externalOnly,
+    onlyExternalConfigFailed: onlyExternal,
     mergeErrors,
   };
 }
 
 /**
  * The transaction actor: long-lived, it merges external config into each event's transaction,
- * commits it to the southbound and keeps the internal config. The processor awaits each commit,
- * so commits never overlap. A commit the southbound does not answer within `commitTimeout` is
- * treated as an outage (its fate is unknown: the full resync after the outage settles it); a late
- * answer is logged and ignored.
+ * commits it to the southbound and keeps the internal config; with coalescing it accumulates the
+ * transactions of a batch of updates and commits them as one. The processor awaits each commit,
+ * so commits never overlap. A commit the southbound does not answer within `commitTimeout` is an
+ * outage (its fate is unknown: the full resync after the outage settles it); a late answer is
+ * logged and ignored.
  */
 export function transactionActorLogic(deps: TransactionActorDeps) {
-  return fromCallback<Request<CommitCall>>(({ receive }) => {
+  return fromCallback<Request<TransactionCall>>(({ receive }) => {
     const { state, config, southbound } = deps;
-    const limit: CallTimeLimit<CommitCall> = {
-      ms: config.commitTimeout,
-      clock: deps.clock,
+    const watchdog = new Watchdog(config.commitTimeout, deps.clock);
+    const limit: CallTimeLimit<TransactionCall> = {
+      watchdog,
       timeoutError: () => new SouthboundUnavailableError(`commit not answered within ${config.commitTimeout} ms`),
       onLateSettlement: (call, outcome) =>
         deps.logger.warn({ seqNum: call.seqNum, ...(outcome.ok ? {} : { err: outcome.error }) }, 'southbound answered a commit after its timeout; the answer is ignored'),
     };
-    receive((call) => {
-      const merged = mergeExternalConfig(call.txn.ownValues, state, call.scope);
-      const request = commitRequest(call, merged.values, config);
-      if (!request) {
-        call.reply({ ok: true, value: { committed: false, onlyExternalConfigFailed: false, mergeErrors: merged.errors } satisfies CommitOutcome });
-        return;
+    const retry: RetryOptions | undefined = config.enableRetry
+      ? Object.freeze({ periodMs: config.delayRetry, maxAttempts: config.maxRetryAttempts, expBackoff: config.enableExpBackoffRetry })
+      : undefined;
+    /** The values staged for the next coalesced commit, in staging order. */
+    let staged: KeyValuePairs = new Map();
+
+    function request(shape: CommitShape, values: KeyValuePairs): CommitRequest {
+      const commitRequest: CommitRequest = { description: shape.description, values, revertOnFailure: shape.revertOnFailure };
+      if (shape.resync !== undefined) {
+        commitRequest.resync = shape.resync;
+        commitRequest.startup = shape.startup;
       }
+      if (retry) commitRequest.retry = retry;
+      return commitRequest;
+    }
+
+    /** Sends `values` (unless deferred) and answers with what `outcomeOf` makes of the result. */
+    function send(call: Request<CommitCall | CommitStagedCall>, values: KeyValuePairs, outcomeOf: (result: CommitResult | undefined, error: Error | undefined) => CommitOutcome): void {
       if (call.deferred) {
-        const error = new SouthboundUnavailableError('transaction deferred to the resync after the outage');
-        call.reply({ ok: true, value: outcomeOf(call, state, merged.errors, undefined, error) });
+        call.reply({ ok: true, value: outcomeOf(undefined, new SouthboundUnavailableError('transaction deferred to the resync after the outage')) });
         return;
       }
       replyWith(
-        () => southbound.commit(request),
-        (settled) => {
-          const outcome = settled.ok
-            ? outcomeOf(call, state, merged.errors, settled.value as CommitResult, undefined)
-            : outcomeOf(call, state, merged.errors, undefined, settled.error);
-          call.reply({ ok: true, value: outcome });
-        },
+        () => southbound.commit(request(call, values)),
+        (settled) => call.reply({ ok: true, value: settled.ok ? outcomeOf(settled.value as CommitResult, undefined) : outcomeOf(undefined, settled.error) }),
         limit,
         call,
       );
+    }
+
+    function commit(call: Request<CommitCall>): void {
+      const merged = mergeExternalConfig(call.txn.ownValues, state, call.scope);
+      if (merged.values.size === 0 && call.resync === undefined) {
+        call.reply({ ok: true, value: { committed: false, onlyExternalConfigFailed: false, mergeErrors: merged.errors } satisfies CommitOutcome });
+        return;
+      }
+      send(call, merged.values, (result, error) => {
+        const onlyExternal = error ? onlyExternalConfigFailed(error, call.txn.ownValues, state) : false;
+        keepInternalConfig(call, state, error);
+        return error ? failedOutcome(error, onlyExternal, merged.errors) : { committed: true, result, onlyExternalConfigFailed: false, mergeErrors: merged.errors };
+      });
+    }
+
+    function stage(call: Request<StageCall>): void {
+      const merged = mergeExternalConfig(call.txn.ownValues, state, call.scope);
+      for (const [key, value] of merged.values) {
+        // Re-inserted so that the commit applies keys in the order of their last write.
+        staged.delete(key);
+        staged.set(key, value);
+      }
+      state.applyUpdate(call.txn.ownValues);
+      call.reply({ ok: true, value: { keys: [...merged.values.keys()], mergeErrors: merged.errors } satisfies StageOutcome });
+    }
+
+    function commitStaged(call: Request<CommitStagedCall>): void {
+      const values = staged;
+      staged = new Map();
+      if (values.size === 0) {
+        call.reply({ ok: true, value: { committed: false, onlyExternalConfigFailed: false, mergeErrors: NO_MERGE_ERRORS } satisfies CommitOutcome });
+        return;
+      }
+      // Which keys are external only is decided per event by the processor (it knows each event's own values).
+      send(call, values, (result, error) => (error ? failedOutcome(error, false, NO_MERGE_ERRORS) : { committed: true, result, onlyExternalConfigFailed: false, mergeErrors: NO_MERGE_ERRORS }));
+    }
+
+    receive((call) => {
+      // Whatever goes wrong here becomes the call's outcome: an error must never reach the actor system.
+      try {
+        if (call.type === 'commit') commit(call);
+        else if (call.type === 'stage') stage(call);
+        else commitStaged(call);
+      } catch (error) {
+        call.reply({ ok: false, error: toError(error) });
+      }
     });
+    return () => watchdog.stop();
   });
 }

@@ -3,7 +3,7 @@ import type { ControllerConfig } from '../src/api/config';
 import { FatalError, StartupResyncDeadlineError } from '../src/api/errors';
 import type { HandlerActorInput, HandlerCall } from '../actors/handlerActor';
 import type { Request } from '../actors/request';
-import type { CommitCall } from '../actors/transactionActor';
+import type { TransactionCall } from '../actors/transactionActor';
 import type { ControllerMachineEvent, LoopPhase } from './controller.events';
 
 export interface ControllerMachineInput {
@@ -45,7 +45,7 @@ export const controllerMachine = setup({
     /** Takes events from the queue and processes them one at a time (actors/eventLoop.ts). */
     eventLoop: fromCallback<EventLoopCommand>(() => undefined),
     /** Merges external config and commits each event's transaction (actors/transactionActor.ts). */
-    transaction: fromCallback<Request<CommitCall>>(() => undefined),
+    transaction: fromCallback<Request<TransactionCall>>(() => undefined),
     /** One per event handler; supervises its calls (actors/handlerActor.ts). */
     handler: fromCallback<Request<HandlerCall>, HandlerActorInput>(() => undefined),
   },

@@ -60,6 +60,8 @@ const CONTROLLER_DESCRIPTIONS: Record<(typeof CONTROLLER_SETTING_NAMES)[number],
   maxHealingBackoff: 'cap of the retry delay while the southbound is unavailable (ms)',
   maxFailedEventsInPeriod: 'more failed events than this within failedEventsPeriod is fatal (0 = off)',
   failedEventsPeriod: 'the window of maxFailedEventsInPeriod (ms)',
+  coalesceUpdates: 'commit the transactions of queued best-effort updates as one transaction',
+  maxCoalescedEvents: 'the most events one coalesced commit carries',
 };
 
 function controllerSettings(): SettingSpec[] {

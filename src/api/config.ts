@@ -46,6 +46,10 @@ export interface ControllerConfig {
   maxFailedEventsInPeriod: number;
   /** The window of maxFailedEventsInPeriod. */
   failedEventsPeriod: number;
+  /** Commit the transactions of consecutive queued best-effort updates as one transaction. */
+  coalesceUpdates: boolean;
+  /** The most events whose transactions one coalesced commit carries. */
+  maxCoalescedEvents: number;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.freeze({
@@ -71,6 +75,8 @@ export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.free
   maxHealingBackoff: 60000,
   maxFailedEventsInPeriod: 0,
   failedEventsPeriod: 60000,
+  coalesceUpdates: true,
+  maxCoalescedEvents: 256,
 });
 
 /** What kind of value a setting takes: durations are milliseconds, counts non-negative integers. */
@@ -99,6 +105,8 @@ export const CONTROLLER_SETTING_KINDS: Readonly<Record<keyof ControllerConfig, C
   maxHealingBackoff: 'duration',
   maxFailedEventsInPeriod: 'count',
   failedEventsPeriod: 'duration',
+  coalesceUpdates: 'boolean',
+  maxCoalescedEvents: 'count',
 };
 
 /** The names of every setting, in the order of docs/semantics.md. */
@@ -109,7 +117,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A queue or a history of zero entries could hold nothing at all. */
 function minimumCount(key: keyof ControllerConfig): number {
-  return key === 'eventQueueSize' || key === 'eventHistoryMaxRecords' ? 1 : 0;
+  return key === 'eventQueueSize' || key === 'eventHistoryMaxRecords' || key === 'maxCoalescedEvents' ? 1 : 0;
 }
 
 function check(key: keyof ControllerConfig, value: unknown): void {

@@ -11,6 +11,11 @@ import { describeThrown } from '../api/errors';
 export class EventLog {
   constructor(private readonly logger: Logger) {}
 
+  /** Whether either line would be written (an error line is written at a lower level too). */
+  get enabled(): boolean {
+    return this.logger.isLevelEnabled('error');
+  }
+
   newEvent(record: EventRecord, handlers: readonly string[]): void {
     if (!this.logger.isLevelEnabled('info')) return;
     this.logger.info(

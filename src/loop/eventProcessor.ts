@@ -5,21 +5,22 @@ import type { AnyActorRef } from 'xstate';
 import type { ControllerClock } from '../api/clock';
 import type { ControllerConfig } from '../api/config';
 import { EventMethodType, HealingResyncType, UpdateDirectionType } from '../api/enums';
+import type { Event } from '../api/event';
 import { DBResync } from '../api/events/dbResync';
 import { ExternalConfigChange } from '../api/events/externalConfigChange';
 import { HealingResync } from '../api/events/healingResync';
 import { Shutdown } from '../api/events/shutdown';
 import { VerificationResync } from '../api/events/verificationResync';
 import { FatalError, HealingFailedError, SouthboundUnavailableError, toError } from '../api/errors';
-import type { Event } from '../api/event';
 import type { ExternalConfigSource } from '../api/externalConfig';
 import type { ProcessedEvent } from '../api/history';
 import type { ResyncType } from '../api/southbound';
 import type { LoopNotification, LoopPhase } from '../../machines/controller.events';
 import type { HandlerCall } from '../../actors/handlerActor';
 import { ask, type CallOutcome } from '../../actors/request';
-import type { CommitCall, CommitOutcome } from '../../actors/transactionActor';
+import type { CommitCall, CommitOutcome, CommitStagedCall, StageCall, StageOutcome } from '../../actors/transactionActor';
 import { applyBookkeeping } from './bookkeeping';
+import { CoalescedBatch } from './coalescedBatch';
 import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
 import type { EventLog } from './eventLog';
@@ -27,6 +28,7 @@ import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
 import { EventRun, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
 import { FailureBudget } from './failureBudget';
+import { runSteps, type Steps } from './steps';
 import { VerificationCheck } from './verification';
 
 /** Marks the async context of the event being processed, so pushes from handlers become follow-ups. */
@@ -71,12 +73,19 @@ const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
 };
 
 /**
- * Processes one event at a time: every step of "Processing one event" (docs/architecture.md), in
- * order; what an outcome means is decided by EventRun, the commit itself by the transaction
- * actor. It never throws and finishes every event exactly once: a defect in an event, a handler
- * or a step becomes that event's error. Every call is awaited only when it returned a promise:
- * synchronous handlers cost no microtask (an async helper per stage costs ~5 µs per event under
- * AsyncLocalStorage's promise hooks).
+ * Processes one event at a time: every step of "Processing one event" (docs/semantics.md), in
+ * order; what an outcome means is decided by EventRun, the commits by the transaction actor. It
+ * never throws and finishes every event exactly once: a defect in an event, a handler or a step
+ * becomes that event's error.
+ *
+ * The steps are a generator run by `runSteps`: they go on synchronously while every call answers
+ * at once, and continue asynchronously only after a call that returned a promise. Synchronous
+ * handlers therefore cost no promise and no microtask per event.
+ *
+ * With `coalesceUpdates`, consecutive best-effort updates form a batch: each goes through the
+ * handlers on its own (its own record, change lines and `done()`), its transaction is staged with
+ * the transaction actor, and the batch is committed once, when the next queued event cannot join
+ * it, the queue is empty, or `maxCoalescedEvents` is reached.
  */
 export class EventProcessor {
   private nextSeqNum = 0;
@@ -87,6 +96,7 @@ export class EventProcessor {
   private resyncCommitted = false;
   private readonly failureBudget: FailureBudget;
   private current: EventRun | undefined;
+  private readonly batch = new CoalescedBatch();
 
   constructor(private readonly deps: EventProcessorDeps) {
     this.failureBudget = new FailureBudget(deps.config.maxFailedEventsInPeriod, deps.config.failedEventsPeriod);
@@ -99,95 +109,23 @@ export class EventProcessor {
     this.deps.notify({ type: 'loop.phase', phase });
   }
 
-  process(queued: QueuedEvent): Promise<void> {
+  /** Processes one event; returns a promise only when something had to be awaited. */
+  process(queued: QueuedEvent): void | Promise<void> {
     const frame: LoopFrame = { seqNum: this.nextSeqNum, active: true };
-    return this.deps.loopFrame.run(frame, () =>
-      this.processInFrame(queued).finally(() => {
-        frame.active = false;
-      }),
-    );
+    const pending = this.deps.loopFrame.run(frame, () => runSteps(this.steps(queued)));
+    if (!pending) {
+      frame.active = false;
+      return undefined;
+    }
+    return pending.finally(() => {
+      frame.active = false;
+    });
   }
 
-  private async processInFrame({ event, followUpTo }: QueuedEvent): Promise<void> {
-    const { deps } = this;
-    const run = new EventRun(event, this.nextSeqNum++, followUpTo, deps.processed.observed);
-    this.current = run;
-    // Before anything that may wait: the machine learns at once that a resync is being processed
-    // (the startup deadline is met when the first DBResync is taken, however long it then takes).
-    this.setPhase(run.resync ? 'resyncing' : 'updating');
-    try {
-      // Steps 1-2: what the controller learns from the event before any handler runs.
-      if (!run.invalid) {
-        const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
-        if (bookkeeping) await bookkeeping;
-        if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
-      }
-      // Steps 3-4: handler order, then those whose handlesEvent is true.
-      run.step = 'handler selection';
-      for (const name of this.orderedHandlers(run)) {
-        const pending = ask<HandlerCall, boolean>(deps.handlerActor(name), { type: 'handlesEvent', event, seqNum: run.seqNum });
-        const settled = pending instanceof Promise ? await pending : pending;
-        if (!settled.ok) run.selected.push({ name, error: settled.error });
-        else if (settled.value) run.selected.push({ name });
-      }
-      // Steps 5-6: history record and log.
-      run.step = 'event record';
-      deps.log.newEvent(run.startRecord(deps.clock.now()), run.selected.map((h) => h.name));
-
-      // Step 7: the handlers build the transaction.
-      run.step = 'handler calls';
-      deps.state.currentTxn = run.txn;
-      const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name), run.seqNum) : undefined;
-      if (verification) await verification.before();
-      for (const handler of run.selected) {
-        const start = run.timed ? performance.now() : 0;
-        const pending = this.callHandler(run, handler);
-        const outcome = pending instanceof Promise ? await pending : pending;
-        if (run.timed) run.handlerDurationsMs.push(performance.now() - start);
-        if (run.recordCall(handler.name, outcome) === 'stop') break;
-      }
-      run.txn.seal();
-      if (verification) await verification.after(run.record);
-
-      // Steps 8-9: the transaction actor merges external config and commits.
-      run.step = 'commit';
-      if (run.commits) {
-        const start = run.timed ? performance.now() : 0;
-        const pending = ask<CommitCall, CommitOutcome>(deps.transactionActor(), this.commitCall(run));
-        const settled = pending instanceof Promise ? await pending : pending;
-        if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
-        run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
-      }
-      deps.state.currentTxn = undefined;
-
-      // Step 10: revert.
-      run.step = 'revert';
-      if (run.reverts) {
-        this.setPhase('reverting');
-        for (const handler of run.handlersToRevert()) {
-          const start = run.timed ? performance.now() : 0;
-          const pending = ask<HandlerCall>(deps.handlerActor(handler.name), { type: 'revert', event, seqNum: run.seqNum });
-          const outcome = pending instanceof Promise ? await pending : pending;
-          if (run.timed) run.handlerDurationsMs.push(performance.now() - start);
-          if (run.recordRevert(handler.name, outcome) === 'stop') break;
-        }
-      }
-    } catch (defect) {
-      run.failStep(defect);
-    }
-    run.txn.seal();
-    deps.state.currentTxn = undefined;
-
-    // Step 12, decided before finishing so that the event is finished with its final error: the
-    // healing did not heal, because the handlers could not rebuild the configuration. Keys the
-    // southbound rejected are not that (it retries them, and another healing follows); an
-    // outage or a failure of external config alone needs no healing at all.
-    if (!run.fatal && run.needsHealing && run.handlerFailed && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
-      run.fatal = new FatalError(new HealingFailedError(run.error));
-    }
-    if (run.fatal && !(run.error instanceof FatalError)) run.error = run.fatal;
-
-    this.finish(run);
+  /** Commits and finishes a batch left open (the loop calls it when the queue is empty). */
+  flush(): void | Promise<void> {
+    if (this.batch.size === 0) return undefined;
+    return runSteps(this.flushSteps());
   }
 
   /** The event being processed (undefined between events). */
@@ -195,6 +133,154 @@ export class EventProcessor {
     const run = this.current;
     if (!run) return undefined;
     return { seqNum: run.seqNum, name: run.name, startedAt: run.record?.processingStart ?? this.deps.clock.now() };
+  }
+
+  private *steps({ event, followUpTo }: QueuedEvent): Steps {
+    const { deps } = this;
+    const run = new EventRun(event, this.nextSeqNum++, followUpTo, deps.processed.observed);
+    this.current = run;
+    const joins = this.coalescable(run);
+    // A batch ends before anything that cannot join it.
+    if (!joins && this.batch.size > 0) yield* this.flushSteps();
+    // Before anything that may wait: the machine learns at once that a resync is being processed
+    // (the startup deadline is met when the first DBResync is taken, however long it then takes).
+    this.setPhase(run.resync ? 'resyncing' : 'updating');
+    try {
+      yield* this.handlerSteps(run);
+      if (joins) {
+        run.step = 'stage';
+        if (run.commits) run.recordStage((yield ask<StageCall, StageOutcome>(deps.transactionActor(), this.stageCall(run))) as CallOutcome<StageOutcome>);
+      } else {
+        // Steps 8-9: the transaction actor merges external config and commits.
+        run.step = 'commit';
+        if (run.commits) yield* this.commitSteps(run);
+        yield* this.revertSteps(run);
+      }
+    } catch (defect) {
+      run.failStep(defect);
+    }
+    run.txn.seal();
+    deps.state.currentTxn = undefined;
+    if (!joins) {
+      this.decideFatal(run);
+      this.finish(run);
+      return;
+    }
+    this.batch.add(run);
+    const next = deps.queue.peek();
+    const full = this.batch.size >= deps.config.maxCoalescedEvents;
+    if (run.fatal || full || !next || !this.coalescableEvent(next)) yield* this.flushSteps();
+  }
+
+  /** Steps 1-7: bookkeeping, handler selection, record and log, the handler calls. */
+  private *handlerSteps(run: EventRun): Steps {
+    const { deps } = this;
+    const { event } = run;
+    // Steps 1-2: what the controller learns from the event before any handler runs.
+    if (!run.invalid) {
+      const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
+      if (bookkeeping) yield bookkeeping;
+      if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
+    }
+    // Steps 3-4: handler order, then those whose handlesEvent is true.
+    run.step = 'handler selection';
+    for (const name of this.orderedHandlers(run)) {
+      const settled = (yield ask<HandlerCall, boolean>(deps.handlerActor(name), { type: 'handlesEvent', event, seqNum: run.seqNum })) as CallOutcome<boolean>;
+      if (!settled.ok) run.selected.push({ name, error: settled.error });
+      else if (settled.value) run.selected.push({ name });
+    }
+    // Steps 5-6: history record and log.
+    run.step = 'event record';
+    const record = run.startRecord(deps.clock.now());
+    if (deps.log.enabled) deps.log.newEvent(record, run.selected.map((h) => h.name));
+
+    // Step 7: the handlers build the transaction.
+    run.step = 'handler calls';
+    deps.state.currentTxn = run.txn;
+    const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name), run.seqNum) : undefined;
+    if (verification) yield verification.before();
+    for (const handler of run.selected) {
+      const start = run.timed ? performance.now() : 0;
+      const outcome = (yield this.callHandler(run, handler)) as CallOutcome;
+      run.handlerDurationsMs?.push(performance.now() - start);
+      if (run.recordCall(handler.name, outcome) === 'stop') break;
+    }
+    run.txn.seal();
+    if (verification) yield verification.after(run.record);
+  }
+
+  private *commitSteps(run: EventRun): Steps {
+    const start = run.timed ? performance.now() : 0;
+    const settled = (yield ask<CommitCall, CommitOutcome>(this.deps.transactionActor(), this.commitCall(run))) as CallOutcome<CommitOutcome>;
+    if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
+    run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
+  }
+
+  /** Step 10: revert. */
+  private *revertSteps(run: EventRun): Steps {
+    run.step = 'revert';
+    if (!run.reverts) return;
+    this.setPhase('reverting');
+    for (const handler of run.handlersToRevert()) {
+      const start = run.timed ? performance.now() : 0;
+      const outcome = (yield ask<HandlerCall>(this.deps.handlerActor(handler.name), { type: 'revert', event: run.event, seqNum: run.seqNum })) as CallOutcome;
+      run.handlerDurationsMs?.push(performance.now() - start);
+      if (run.recordRevert(handler.name, outcome) === 'stop') break;
+    }
+  }
+
+  /** Commits what the batch staged, tells each event its part of the outcome, and finishes them in order. */
+  private *flushSteps(): Steps {
+    const runs = this.batch.take();
+    const staged = runs.filter((run) => run.stagedKeys !== undefined);
+    if (staged.length > 0) {
+      const start = staged[0].timed ? performance.now() : 0;
+      let outcome: CommitOutcome;
+      try {
+        const settled = (yield ask<CommitStagedCall, CommitOutcome>(this.deps.transactionActor(), this.commitStagedCall(staged))) as CallOutcome<CommitOutcome>;
+        outcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] };
+      } catch (defect) {
+        outcome = { committed: true, error: toError(defect), onlyExternalConfigFailed: false, mergeErrors: [] };
+      }
+      const commitDurationMs = staged[0].timed ? performance.now() - start : undefined;
+      const batch = outcome.committed ? { first: staged[0].seqNum, size: staged.length } : undefined;
+      for (const run of staged) {
+        if (commitDurationMs !== undefined) run.commitDurationMs = commitDurationMs;
+        run.recordBatchCommit(outcome, this.deps.state, batch);
+      }
+    }
+    for (const run of runs) {
+      this.decideFatal(run);
+      this.finish(run);
+    }
+  }
+
+  /** Whether a queued event may join a batch: a non-blocking best-effort update. */
+  private coalescableEvent(event: Event): boolean {
+    if (!this.deps.config.coalesceUpdates || event instanceof Shutdown) return false;
+    try {
+      return event.method() === EventMethodType.Update && !event.isBlocking() && CoalescedBatch.bestEffort(event);
+    } catch {
+      return false;
+    }
+  }
+
+  private coalescable(run: EventRun): boolean {
+    return this.deps.config.coalesceUpdates && run.updateEvent !== undefined && !run.revertOnFailure && this.coalescableEvent(run.event);
+  }
+
+  /**
+   * Step 12, decided before finishing so that the event is finished with its final error: the
+   * healing did not heal, because the handlers could not rebuild the configuration. Keys the
+   * southbound rejected are not that (it retries them, and another healing follows); an outage
+   * or a failure of external config alone needs no healing at all.
+   */
+  private decideFatal(run: EventRun): void {
+    const { event } = run;
+    if (!run.fatal && run.needsHealing && run.handlerFailed && event instanceof HealingResync && event.type === HealingResyncType.AfterError) {
+      run.fatal = new FatalError(new HealingFailedError(run.error));
+    }
+    if (run.fatal && !(run.error instanceof FatalError)) run.error = run.fatal;
   }
 
   /** Registration order; reversed for a Reverse update; none for a downstream resync. */
@@ -214,25 +300,45 @@ export class EventProcessor {
     return ask(this.deps.handlerActor(handler.name), call);
   }
 
-  private commitCall(run: EventRun): CommitCall {
+  private mergeScope(run: EventRun): MergeScope {
     const { event, method } = run;
-    const scope: MergeScope =
-      method === EventMethodType.DownstreamResync
-        ? { kind: 'none' }
-        : run.resync
-          ? { kind: 'resync' }
-          : { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
+    if (method === EventMethodType.DownstreamResync) return { kind: 'none' };
+    if (run.resync) return { kind: 'resync' };
+    return { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
+  }
+
+  private commitCall(run: EventRun): CommitCall {
+    const { method } = run;
     return {
       type: 'commit',
       seqNum: run.seqNum,
       txn: run.txn,
-      scope,
-      description: [run.name, ...run.changes].join('\n * '),
+      scope: this.mergeScope(run),
+      description: run.commitDescription(),
       resync: method === undefined ? undefined : RESYNC_TYPES[method],
       startup: method === EventMethodType.FullResync && this.deps.state.resyncCount === 1,
       revertOnFailure: run.revertOnFailure,
       // Resyncs are still sent: they probe the southbound, and one that goes through ends the outage.
       deferred: !this.southboundAvailable && !run.resync,
+    };
+  }
+
+  private stageCall(run: EventRun): StageCall {
+    return { type: 'stage', seqNum: run.seqNum, txn: run.txn, scope: this.mergeScope(run) };
+  }
+
+  private commitStagedCall(runs: readonly EventRun[]): CommitStagedCall {
+    const first = runs[0].seqNum;
+    const last = runs[runs.length - 1].seqNum;
+    const header = runs.length === 1 ? runs[0].name : `${runs.length} coalesced events #${first}-#${last}`;
+    const lines = runs.length === 1 ? runs[0].changes : runs.flatMap((run) => run.changes.map((change) => `#${run.seqNum} ${change}`));
+    return {
+      type: 'commitStaged',
+      seqNum: last,
+      description: [header, ...lines].join('\n * '),
+      startup: false,
+      revertOnFailure: false,
+      deferred: !this.southboundAvailable,
     };
   }
 
@@ -243,23 +349,10 @@ export class EventProcessor {
     const record = run.startRecord(deps.clock.now());
     record.processingEnd = deps.clock.now();
     this.guarded(run, 'history', () => deps.history.append(record));
-    this.guarded(run, 'log', () => deps.log.finalized(record, error));
+    if (deps.log.enabled) this.guarded(run, 'log', () => deps.log.finalized(record, error));
     finish(event, error);
-    this.current = undefined;
-    if (run.timed) {
-      const { handlerDurationsMs, commitDurationMs } = run;
-      const pushedAt = deps.pushedAt(event);
-      this.guarded(run, 'processed$', () =>
-        deps.processed.next({
-          record,
-          error,
-          durationMs: performance.now() - run.startedAt,
-          handlerDurationsMs,
-          commitDurationMs,
-          ...(pushedAt !== undefined && { queueWaitMs: Math.max(0, run.startedAt - pushedAt) }),
-        }),
-      );
-    }
+    if (this.current === run) this.current = undefined;
+    if (run.timed) this.guarded(run, 'processed$', () => deps.processed.next(this.processedEvent(run)));
 
     let fatal = run.fatal;
     if (!fatal && error && !(error instanceof SouthboundUnavailableError)) {
@@ -292,6 +385,19 @@ export class EventProcessor {
         deps.logger.error({ seqNum: record.seqNum, err: pushError }, 'verification resync not queued');
       }
     }
+  }
+
+  private processedEvent(run: EventRun): ProcessedEvent {
+    const pushedAt = this.deps.pushedAt(run.event);
+    const processed: ProcessedEvent = {
+      record: run.record,
+      error: run.error,
+      durationMs: performance.now() - run.startedAt,
+      handlerDurationsMs: run.handlerDurationsMs ?? [],
+      commitDurationMs: run.commitDurationMs,
+    };
+    if (pushedAt !== undefined) processed.queueWaitMs = Math.max(0, run.startedAt - pushedAt);
+    return processed;
   }
 
   /** Tells the machine when the southbound becomes unavailable or available, and when a resync first reached it. */

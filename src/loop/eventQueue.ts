@@ -160,6 +160,17 @@ export class EventQueue {
     return event ? { event } : undefined;
   }
 
+  /** The event `next()` would return, without taking it. */
+  peek(): Event | undefined {
+    if (this.shutdown) return this.shutdown;
+    const followUp = this.followUps.at(0);
+    if (followUp) return followUp.event;
+    const replayed = this.replay.at(0);
+    if (replayed) return replayed;
+    if (!this.gateOpen) return this.held.find((event) => event instanceof DBResync);
+    return this.main.at(0);
+  }
+
   /** The first DBResync is processed: delayed events go next, right after its follow-ups. */
   openGate(): void {
     if (this.gateOpen) return;

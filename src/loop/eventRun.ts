@@ -1,10 +1,12 @@
 import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../api/enums';
 import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
-import { AbortEventError, EventProcessingError, FatalError, HandlerTimeoutError, InvalidEventError, SouthboundUnavailableError } from '../api/errors';
-import type { EventRecord, HandlerRecord } from '../api/history';
+import { AbortEventError, EventProcessingError, FatalError, HandlerTimeoutError, InvalidEventError, SouthboundUnavailableError, TransactionError } from '../api/errors';
+import type { HandlerRecord } from '../api/history';
+import { HistoryRecord } from './eventRecord';
 import { EventTransaction } from './eventTransaction';
 import type { CallOutcome } from '../../actors/request';
-import type { CommitOutcome } from '../../actors/transactionActor';
+import type { CommitOutcome, StageOutcome } from '../../actors/transactionActor';
+import type { ConfigState } from './configState';
 
 /** Whether the loop over handlers goes on after a call. */
 export type Next = 'continue' | 'stop';
@@ -15,27 +17,21 @@ export interface SelectedHandler {
   error?: Error;
 }
 
-/** Reads an event's identity without trusting it: a user-defined event may throw. */
-function identify(event: Event): { name: string; description: string; method?: EventMethodType } {
+/** Reads an event's name and method without trusting it: a user-defined event may throw. */
+function identify(event: Event): { name: string; method?: EventMethodType } {
   let name = '<unnamed event>';
   try {
     name = String(event.getName());
   } catch {
     // keep the placeholder; the event fails with InvalidEventError
   }
-  let description = name;
-  try {
-    description = String(event.toString());
-  } catch {
-    // keep the name
-  }
   try {
     const method = event.method();
-    if (typeof EventMethodType[method] === 'string') return { name, description, method };
+    if (typeof EventMethodType[method] === 'string') return { name, method };
   } catch {
     // no method: invalid
   }
-  return { name, description };
+  return { name };
 }
 
 /**
@@ -47,7 +43,6 @@ function identify(event: Event): { name: string; description: string; method?: E
  */
 export class EventRun {
   readonly name: string;
-  readonly description: string;
   readonly method?: EventMethodType;
   /** Set for a valid update event. */
   readonly updateEvent?: UpdateEvent;
@@ -79,11 +74,13 @@ export class EventRun {
   stoppedAt = -1;
   /** Each handler's non-empty change description, for the commit's description. */
   readonly changes: string[] = [];
-  record!: EventRecord;
+  record!: HistoryRecord;
+  /** Coalescing: the keys this event's transaction staged for the batch commit. */
+  stagedKeys?: readonly string[];
 
   /** Timings are taken only while someone observes processed events. */
   readonly startedAt: number;
-  readonly handlerDurationsMs: number[] = [];
+  readonly handlerDurationsMs: number[] | undefined;
   commitDurationMs?: number;
 
   constructor(
@@ -93,9 +90,9 @@ export class EventRun {
     readonly timed: boolean,
   ) {
     this.startedAt = timed ? performance.now() : 0;
-    const { name, description, method } = identify(event);
+    this.handlerDurationsMs = timed ? [] : undefined;
+    const { name, method } = identify(event);
     this.name = name;
-    this.description = description;
     this.method = method;
     if (method === undefined) {
       this.invalid = new InvalidEventError(`event "${name}" has no valid method()`);
@@ -121,18 +118,8 @@ export class EventRun {
   }
 
   /** Steps 5-6: the event's history record (also for an event that failed before its handlers ran). */
-  startRecord(now: number): EventRecord {
-    this.record ??= {
-      seqNum: this.seqNum,
-      processingStart: now,
-      processingEnd: 0,
-      isFollowUp: this.followUpTo !== undefined,
-      ...(this.followUpTo !== undefined && { followUpTo: this.followUpTo }),
-      name: this.name,
-      description: this.description,
-      method: this.method ?? EventMethodType.Update,
-      handlers: [],
-    };
+  startRecord(now: number): HistoryRecord {
+    this.record ??= new HistoryRecord(this.event, this.seqNum, this.name, this.method ?? EventMethodType.Update, now, this.followUpTo);
     return this.record;
   }
 
@@ -199,6 +186,11 @@ export class EventRun {
     return !this.fatal && !this.aborted && !(this.revertOnFailure && this.error);
   }
 
+  /** The commit's description: the event name and each handler's change line. */
+  commitDescription(): string {
+    return this.changes.length === 0 ? this.name : `${this.name}\n * ${this.changes.join('\n * ')}`;
+  }
+
   /**
    * Step 9: a failed commit fails the event and needs healing unless only external config failed.
    * An unavailable southbound is an outage, not an error of the configuration: the event fails,
@@ -208,22 +200,67 @@ export class EventRun {
    */
   recordCommit(outcome: CommitOutcome): void {
     if (outcome.result?.recorded) this.record.txn = outcome.result.recorded;
-    const failures: string[] = [];
-    for (const mergeError of outcome.mergeErrors) {
-      this.fail(mergeError);
-      failures.push(mergeError.message);
-    }
+    this.recordMergeErrors(outcome.mergeErrors);
     const { error } = outcome;
-    if (error) {
-      this.commitFailed = true;
-      failures.push(error.message);
-      this.fail(error);
-      if (error instanceof SouthboundUnavailableError) this.southboundUnavailable = error;
-      else if (!this.revertOnFailure && this.healsAfterError && !outcome.onlyExternalConfigFailed) this.needsHealing = true;
-    } else {
-      this.committed = outcome.committed;
+    if (error) this.recordCommitError(error, outcome.onlyExternalConfigFailed);
+    else this.committed = outcome.committed;
+  }
+
+  /** Coalescing: the event's transaction was merged and staged for the batch commit. */
+  recordStage(settled: CallOutcome<StageOutcome>): void {
+    if (!settled.ok) {
+      this.failStep(settled.error);
+      return;
     }
-    if (failures.length > 0) this.record.txnError = failures.join('; ');
+    this.stagedKeys = settled.value.keys;
+    this.recordMergeErrors(settled.value.mergeErrors);
+  }
+
+  /**
+   * Coalescing, step 9: this event's part of the batch commit's outcome. A key error fails the
+   * events whose transactions staged that key, each with the errors of its own keys only; an
+   * error of the whole transaction (an init error, an outage) fails every event of the batch.
+   */
+  recordBatchCommit(outcome: CommitOutcome, state: ConfigState, batch: { first: number; size: number } | undefined): void {
+    if (outcome.result?.recorded) this.record.txn = outcome.result.recorded;
+    if (batch && batch.size > 1) this.record.batch = batch;
+    const { error } = outcome;
+    if (!error) {
+      this.committed = outcome.committed;
+      return;
+    }
+    if (!(error instanceof TransactionError) || error.initError || error.keyErrors.length === 0) {
+      this.recordCommitError(error, false);
+      return;
+    }
+    const keys = new Set(this.stagedKeys);
+    const own = error.keyErrors.filter((keyError) => keys.has(keyError.key));
+    if (own.length === 0) {
+      this.committed = true;
+      return;
+    }
+    const ownError = new TransactionError({ keyErrors: own, seqNum: error.seqNum, recorded: error.recorded, cause: error });
+    const onlyExternal = own.every(({ key }) => !this.txn.ownValues.has(key) && !state.internalConfig.has(key));
+    this.recordCommitError(ownError, onlyExternal);
+  }
+
+  private recordCommitError(error: Error, onlyExternalConfigFailed: boolean): void {
+    this.commitFailed = true;
+    this.appendTxnError(error.message);
+    this.fail(error);
+    if (error instanceof SouthboundUnavailableError) this.southboundUnavailable = error;
+    else if (!this.revertOnFailure && this.healsAfterError && !onlyExternalConfigFailed) this.needsHealing = true;
+  }
+
+  private recordMergeErrors(mergeErrors: readonly Error[]): void {
+    for (const mergeError of mergeErrors) {
+      this.fail(mergeError);
+      this.appendTxnError(mergeError.message);
+    }
+  }
+
+  private appendTxnError(message: string): void {
+    this.record.txnError = this.record.txnError === undefined ? message : `${this.record.txnError}; ${message}`;
   }
 
   /** Step 10 happens for a failed RevertOnFailure event that is not fatal. */

@@ -25,6 +25,8 @@ describe('controller settings', () => {
       maxHealingBackoff: 60000,
       maxFailedEventsInPeriod: 0,
       failedEventsPeriod: 60000,
+      coalesceUpdates: true,
+      maxCoalescedEvents: 256,
     });
     expect(Object.isFrozen(DEFAULT_CONTROLLER_CONFIG)).toBe(true);
   });

@@ -12,7 +12,8 @@ describe('event history and logs', () => {
 
   async function withEvents(count: number, clock: () => number): Promise<Controller> {
     const handler = recordingHandler('h', [], { update: (_ev, txn) => (txn.put('k', value({ n: 1 })), 'put k') });
-    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, clock: { ...systemClock, now: clock } });
+    // One commit per event, so that each record's end is its own (a coalesced batch ends together).
+    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound, clock: { ...systemClock, now: clock }, config: { coalesceUpdates: false } });
     controller.pushEvent(new DBResync({}));
     for (let i = 1; i < count; i++) controller.pushEvent(new TestUpdate(`U${i}`));
     await waitForHistory(controller, count);

@@ -50,6 +50,8 @@ const CONFIG = resolveControllerConfig({
   // Far beyond what a path advances the clock: trimming never interleaves with a path.
   eventHistoryTrimInterval: 3_600_000,
   enableRetry: false,
+  // The walk drives one event at a time and expects each to be finished before the next starts.
+  coalesceUpdates: false,
 });
 const HANDLER_NAMES = ['first', 'second'];
 

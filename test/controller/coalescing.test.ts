@@ -1,0 +1,288 @@
+/**
+ * Burst coalescing: consecutive queued best-effort updates go through the handlers one by one,
+ * each with its own record, change lines and done(), and their transactions go to the southbound
+ * as one commit. Properties: strict and coalesced modes agree on every event's result and on
+ * the southbound's state; with key failures, an event fails exactly when its own keys failed,
+ * and both modes converge after healing.
+ */
+import fc from 'fast-check';
+import pino from 'pino';
+import {
+  createController,
+  DBResync,
+  ExternalConfigChange,
+  HealingResync,
+  KubeStateChange,
+  UpdateTransactionType,
+  type Controller,
+  type Event,
+  type EventRecord,
+} from '../../src';
+import { InMemorySouthbound } from '../../src/southbound/memory';
+import { jsonMap, pod, value } from '../support/messages';
+import { expectedSouthbound, namespaceHandler, podHandler, type FailureScript } from '../support/modelPodConfig';
+import { scenario, World, type Scenario } from '../support/podScenario';
+import { gate, waitFor } from '../support/waitFor';
+import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
+
+const podAdded = (name: string) => new KubeStateChange({ key: name, resource: 'pod', newValue: pod(name) });
+
+describe('coalescing', () => {
+  let controller: Controller | undefined;
+  const calls: string[] = [];
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+    calls.length = 0;
+  });
+
+  /** A handler that holds the first update until `hold` opens, so that a burst queues behind it. */
+  function podConfig(hold?: Promise<void>) {
+    let first = true;
+    return recordingHandler('pods', calls, {
+      update: async (ev, txn) => {
+        if (first && hold) {
+          first = false;
+          await hold;
+        }
+        if (ev instanceof KubeStateChange && ev.newValue) txn.put(`cfg/${ev.key}`, value({ name: ev.key }));
+        return ev instanceof KubeStateChange ? `put cfg/${ev.key}` : '';
+      },
+      resync: (_ev, kubeState, _n, txn) => {
+        for (const key of kubeState.get('pod')?.keys() ?? []) txn.put(`cfg/${key}`, value({ name: key }));
+      },
+    });
+  }
+
+  test('a queued burst of updates: one commit, one record and one done() per event, in order', async () => {
+    const hold = gate();
+    const fixture = memoryFixture();
+    controller = await startController({ handlers: [podConfig(hold.promise)], southbound: fixture.southbound });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    const first = podAdded('p0');
+    controller.pushEvent(first);
+    await waitFor(() => calls.includes('pods.update(Kubernetes State Change)'), 'p0 held');
+    const burst = ['p1', 'p2', 'p3', 'p4'].map(podAdded);
+    const finished: string[] = [];
+    for (const ev of burst) {
+      ev.done = () => finished.push(ev.key);
+      controller.pushEvent(ev);
+    }
+    const commitsBefore = fixture.memory.transactions.length;
+    hold.open();
+    await waitForHistory(controller, 6);
+    // p0 was alone when it started; p1..p4 were queued behind it: p0 to p4 form one batch.
+    expect(fixture.memory.transactions.length - commitsBefore).toBe(1);
+    const batchTxn = fixture.memory.transactions.at(-1);
+    expect(batchTxn?.description).toBe(
+      '5 coalesced events #1-#5\n * #1 pods: put cfg/p0\n * #2 pods: put cfg/p1\n * #3 pods: put cfg/p2\n * #4 pods: put cfg/p3\n * #5 pods: put cfg/p4',
+    );
+    expect(finished).toEqual(['p1', 'p2', 'p3', 'p4']);
+    const records = controller.eventHistory().slice(1);
+    expect(records.map((r) => [r.seqNum, r.batch, r.handlers[0].change])).toEqual([
+      [1, { first: 1, size: 5 }, 'put cfg/p0'],
+      [2, { first: 1, size: 5 }, 'put cfg/p1'],
+      [3, { first: 1, size: 5 }, 'put cfg/p2'],
+      [4, { first: 1, size: 5 }, 'put cfg/p3'],
+      [5, { first: 1, size: 5 }, 'put cfg/p4'],
+    ]);
+    for (const record of records) expect(record.txn).toBe(batchTxn);
+    expect(await fixture.applied()).toEqual(Object.fromEntries(['p0', 'p1', 'p2', 'p3', 'p4'].map((p) => [`cfg/${p}`, { name: p }])));
+  });
+
+  test('a batch ends before a resync, a RevertOnFailure update and a blocking event, and at maxCoalescedEvents', async () => {
+    const hold = gate();
+    const fixture = memoryFixture();
+    controller = await startController({ handlers: [podConfig(hold.promise)], southbound: fixture.southbound, config: { maxCoalescedEvents: 2 } });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(podAdded('p0'));
+    await waitFor(() => calls.length === 2, 'p0 held');
+    const blocking = new ExternalConfigChange('db', true);
+    blocking.updatedKVs.set('ext/x', value({ name: 'x' }));
+    const queued: Event[] = [
+      podAdded('p1'), // joins p0 (2 = maxCoalescedEvents)
+      podAdded('p2'),
+      new TestUpdate('Revert', UpdateTransactionType.RevertOnFailure),
+      podAdded('p3'),
+      new DBResync({ kubeState: new Map([['pod', new Map([['p0', pod('p0')]])]]) }),
+      podAdded('p4'),
+      blocking,
+      podAdded('p5'),
+    ];
+    for (const ev of queued) controller.pushEvent(ev);
+    hold.open();
+    await waitForHistory(controller, 10);
+    const batches = controller.eventHistory().map((r) => `${r.name === KubeStateChange.eventName ? 'K' : r.name}${r.batch ? `@${r.batch.first}` : ''}`);
+    expect(batches).toEqual(['Database Resync', 'K@1', 'K@1', 'K', 'Revert', 'K', 'Database Resync', 'K', 'External Config Change', 'K']);
+    const commits = fixture.memory.transactions.map((t) => t.description.split('\n')[0]);
+    expect(commits).toEqual([
+      'Database Resync',
+      '2 coalesced events #1-#2',
+      'Kubernetes State Change',
+      'Kubernetes State Change',
+      'Database Resync',
+      'Kubernetes State Change',
+      'External Config Change',
+      'Kubernetes State Change',
+    ]);
+  });
+
+  test('coalesceUpdates: false commits every event on its own', async () => {
+    const hold = gate();
+    const fixture = memoryFixture();
+    controller = await startController({ handlers: [podConfig(hold.promise)], southbound: fixture.southbound, config: { coalesceUpdates: false } });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(podAdded('p0'));
+    await waitFor(() => calls.length === 2, 'p0 held');
+    for (const name of ['p1', 'p2', 'p3']) controller.pushEvent(podAdded(name));
+    hold.open();
+    await waitForHistory(controller, 5);
+    expect(fixture.memory.transactions).toHaveLength(5);
+    expect(controller.eventHistory().some((r) => r.batch)).toBe(false);
+  });
+
+  test('a key failure in a batch fails exactly the events that staged that key; healing follows', async () => {
+    const hold = gate();
+    const fixture = memoryFixture();
+    controller = await startController({ handlers: [podConfig(hold.promise)], southbound: fixture.southbound, config: { delayAfterErrorHealing: 10 } });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(podAdded('p0'));
+    await waitFor(() => calls.length === 2, 'p0 held');
+    const burst = ['p1', 'p2', 'p3'].map(podAdded);
+    const results = new Map<string, unknown>();
+    for (const ev of burst) {
+      (ev as Event).done = (err?: Error | null) => {
+        results.set(ev.key, err?.message ?? 'ok');
+      };
+      controller.pushEvent(ev);
+    }
+    fixture.memory.injectFailure({ keys: 'cfg/p2', times: 1, error: 'dataplane refuses p2' });
+    hold.open();
+    await waitFor(() => names(controller as Controller).includes('Healing Resync') && controller?.health().state === 'idle', 'healing after the failed key');
+    expect(Object.fromEntries(results)).toEqual({ p1: 'ok', p2: 'transaction failed: cfg/p2 (CREATE): dataplane refuses p2', p3: 'ok' });
+    const p2 = controller.eventHistory().find((r) => r.handlers[0]?.change === 'put cfg/p2');
+    expect(p2?.txnError).toBe('transaction failed: cfg/p2 (CREATE): dataplane refuses p2');
+    expect(await fixture.applied()).toEqual(Object.fromEntries(['p0', 'p1', 'p2', 'p3'].map((p) => [`cfg/${p}`, { name: p }])));
+  });
+});
+
+/** One result per event, comparable across modes: ok, or the handlers' and the commit's errors. */
+function result(record: EventRecord): string {
+  const errors = record.handlers.filter((h) => h.error).map((h) => `${h.handler}: ${h.error}`);
+  if (record.txnError) errors.push(`txn: ${record.txnError}`);
+  return errors.length === 0 ? 'ok' : errors.join('; ');
+}
+
+function quiet(controller: Controller): boolean {
+  const snapshot = controller.actor.getSnapshot().value as { running?: { loop: string; healing: string } };
+  const depths = controller.queueDepths();
+  return snapshot.running?.loop === 'idle' && snapshot.running.healing === 'clear' && depths.main + depths.followUp + depths.delayed === 0;
+}
+
+/** Makes sure the properties are not vacuous: batches did form, and some of them met key failures. */
+const stats = { coalescedEvents: 0, coalescedFailures: 0 };
+
+interface ModeRun {
+  /** Each pushed event's result, in push order. */
+  results: string[];
+  applied: Record<string, unknown>;
+  /** Per coalesced commit: the events that staged a failed key must be exactly the failed ones. */
+  attributionMismatches: string[];
+}
+
+/**
+ * Runs the scenario in one mode. Southbound failures (when `withKeyFailures`) make keys under the
+ * command's prefix fail a number of times from that command on, for non-healing commits only.
+ */
+async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: boolean): Promise<ModeRun> {
+  const southbound = new InMemorySouthbound();
+  const world = new World();
+  const failuresOf = new WeakMap<Event, Scenario['commands'][number]>();
+  const ownKeys = new Map<Event, Set<string>>();
+  let current: Event | undefined;
+  const script: FailureScript = {
+    failingHandler: (event) => failuresOf.get(event)?.handler ?? undefined,
+    seen: (event) => {
+      if (event === current) return;
+      current = event;
+      const failure = withKeyFailures ? failuresOf.get(event)?.southbound : undefined;
+      if (failure) southbound.injectFailure({ keys: (key) => key.startsWith(failure.prefix) && !(current instanceof HealingResync), times: failure.times });
+    },
+    touched: (key) => {
+      if (!current) return;
+      let keys = ownKeys.get(current);
+      if (!keys) ownKeys.set(current, (keys = new Set()));
+      keys.add(key);
+    },
+  };
+  const controller = createController({
+    handlers: [podHandler(script), namespaceHandler(script)],
+    southbound,
+    config: { delayAfterErrorHealing: input.delayAfterErrorHealing, enableRetry: false, coalesceUpdates: coalesce },
+    logger: pino({ level: 'silent' }),
+  });
+  await controller.start();
+  try {
+    const pushed: Event[] = [world.resync(input.initial.pods, input.initial.external)];
+    for (const cmd of input.commands) {
+      const event = world.event(cmd);
+      failuresOf.set(event, cmd);
+      pushed.push(event);
+    }
+    for (const event of pushed) controller.pushEvent(event);
+    await waitFor(
+      () => controller.eventHistory().filter((r) => r.name !== HealingResync.eventName).length === pushed.length && quiet(controller),
+      'every event processed, healing done',
+    );
+    const records = controller.eventHistory().filter((r) => r.name !== HealingResync.eventName);
+    const attributionMismatches: string[] = [];
+    for (const [index, record] of records.entries()) {
+      if (!record.batch || !record.txn) continue;
+      const event = pushed[index];
+      const failedKeys = new Set(record.txn.executed.filter((op) => op.error !== undefined).map((op) => op.key));
+      const staged = new Set(ownKeys.get(event) ?? []);
+      if (event instanceof ExternalConfigChange) for (const key of event.updatedKVs.keys()) staged.add(key);
+      const ownFailed = [...staged].some((key) => failedKeys.has(key));
+      stats.coalescedEvents++;
+      if (record.txnError !== undefined) stats.coalescedFailures++;
+      if (ownFailed !== (record.txnError !== undefined)) attributionMismatches.push(`#${record.seqNum}: own keys failed ${ownFailed}, txnError ${record.txnError}`);
+    }
+    expect(controller.health()).toMatchObject({ live: true, ready: true });
+    expect(jsonMap(southbound.applied)).toEqual(jsonMap(expectedSouthbound(world.pods, world.external)));
+    return { results: records.map(result), applied: jsonMap(southbound.applied), attributionMismatches };
+  } finally {
+    await controller.close();
+  }
+}
+
+describe('coalesced and strict modes', () => {
+  test('without southbound failures they give every event the same result and leave the same southbound state', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (input) => {
+        const strict = await runMode(input, false, false);
+        const coalesced = await runMode(input, true, false);
+        expect(coalesced.results).toEqual(strict.results);
+        expect(coalesced.applied).toEqual(strict.applied);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('with key failures an event fails exactly when its own keys failed, and after healing both converge to the same state', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (input) => {
+        const strict = await runMode(input, false, true);
+        const coalesced = await runMode(input, true, true);
+        expect(coalesced.attributionMismatches).toEqual([]);
+        expect(coalesced.applied).toEqual(strict.applied);
+      }),
+      { numRuns: 30 },
+    );
+    expect(stats.coalescedEvents).toBeGreaterThan(50);
+    expect(stats.coalescedFailures).toBeGreaterThan(0);
+  });
+});
