@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import { fromCallback } from 'xstate';
 import type { ControllerClock } from '../src/api/clock';
 import type { Event } from '../src/api/event';
-import { HandlerTimeoutError } from '../src/api/errors';
+import { HandlerTimeoutError, toError } from '../src/api/errors';
 import type { EventHandler } from '../src/api/handler';
 import type { ResyncOperations, UpdateOperations } from '../src/api/transaction';
 import type { KubeStateData } from '../src/api/types';
-import { replyWith, type CallTimeLimit, type Request } from './request';
+import { replyWithResult, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
 /** One call of a handler method, as a message to the handler's actor; `seqNum` of the event, for the logs. */
@@ -71,7 +71,16 @@ export function handlerActorLogic(deps: HandlerActorDeps) {
           'handler call settled after its timeout; its outcome is ignored',
         ),
     };
-    receive((request) => replyWith(() => invoke(handler, request), request.reply, limit, request));
+    receive((request) => {
+      let result: unknown;
+      try {
+        result = invoke(handler, request);
+      } catch (thrown) {
+        request.reply({ ok: false, error: toError(thrown) });
+        return;
+      }
+      replyWithResult(result, request.reply, limit, request);
+    });
     return () => watchdog.stop();
   });
 }

@@ -24,16 +24,15 @@ function thenOf(value: unknown): unknown {
 }
 
 /**
- * Runs `run` and replies with its outcome exactly once: synchronously for a plain value (no
- * microtask for synchronous handlers), later for a thenable. Whatever `run` does (throws anything,
- * returns a thenable whose `then` throws or never settles, settles twice) becomes an outcome: the
- * actor system never sees an error. With a time limit, an unsettled call fails when it is up.
+ * Replies with the outcome of a call that returned `result`, exactly once: synchronously for a
+ * plain value (no microtask for synchronous handlers), later for a thenable. Whatever `result` is
+ * (a thenable whose `then` throws, or whose getter throws, that never settles or settles twice)
+ * becomes an outcome: the actor system never sees an error. With a time limit, an unsettled call
+ * fails when it is up.
  */
-export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) => void, limit?: CallTimeLimit<C>, call?: C): void {
-  let result: unknown;
+export function replyWithResult<C>(result: unknown, reply: (outcome: CallOutcome) => void, limit?: CallTimeLimit<C>, call?: C): void {
   let then: unknown;
   try {
-    result = run();
     then = thenOf(result);
   } catch (thrown) {
     reply({ ok: false, error: toError(thrown) });
@@ -66,6 +65,18 @@ export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) =
     (value) => settle({ ok: true, value }),
     (thrown: unknown) => settle({ ok: false, error: toError(thrown) }),
   );
+}
+
+/** Runs `run` and replies with its outcome (see replyWithResult); a throw is an outcome too. */
+export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) => void, limit?: CallTimeLimit<C>, call?: C): void {
+  let result: unknown;
+  try {
+    result = run();
+  } catch (thrown) {
+    reply({ ok: false, error: toError(thrown) });
+    return;
+  }
+  replyWithResult(result, reply, limit, call);
 }
 
 function noop(): void {}

@@ -53,8 +53,8 @@ export interface CommitStagedCall extends CommitShape {
 export type TransactionCall = CommitCall | StageCall | CommitStagedCall;
 
 export interface StageOutcome {
-  /** The keys this event's transaction sends (its own values and their external merges). */
-  keys: readonly string[];
+  /** What this event's transaction sends (its own values and their external merges), by key. */
+  keys: ReadonlyMap<string, unknown>;
   mergeErrors: readonly ExternalConfigMergeError[];
 }
 
@@ -167,13 +167,11 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
 
     function stage(call: Request<StageCall>): void {
       const merged = mergeExternalConfig(call.txn.ownValues, state, call.scope);
-      for (const [key, value] of merged.values) {
-        // Re-inserted so that the commit applies keys in the order of their last write.
-        staged.delete(key);
-        staged.set(key, value);
-      }
+      // A key keeps the place of its first write (what depends on it was written after it), and
+      // takes the value of its last.
+      for (const [key, value] of merged.values) staged.set(key, value);
       state.applyUpdate(call.txn.ownValues);
-      call.reply({ ok: true, value: { keys: [...merged.values.keys()], mergeErrors: merged.errors } satisfies StageOutcome });
+      call.reply({ ok: true, value: { keys: merged.values, mergeErrors: merged.errors } satisfies StageOutcome });
     }
 
     function commitStaged(call: Request<CommitStagedCall>): void {

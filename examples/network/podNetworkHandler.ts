@@ -27,10 +27,6 @@ interface WiredPod {
   ip: string;
 }
 
-interface PodNetworkState {
-  pods: Map<string, WiredPod>;
-  mtu: number;
-}
 
 /**
  * Connects every pod to VPP (the Contiv-VPP pod wiring, reduced), in the pod VRF:
@@ -46,8 +42,12 @@ interface PodNetworkState {
  */
 export class PodNetworkHandler implements EventHandler {
   readonly name = 'pod-network';
-  private state: PodNetworkState = { pods: new Map(), mtu: DEFAULT_POD_MTU };
-  private readonly journal = new RevertJournal<PodNetworkState>();
+  /** `<namespace>/<pod>` -> what was wired for it. */
+  private readonly pods = new Map<string, WiredPod>();
+  /** The interface keys of the wired pods, to tell external config over them in O(1). */
+  private readonly interfaces = new Set<string>();
+  private mtu = DEFAULT_POD_MTU;
+  private readonly journal = new RevertJournal();
 
   constructor(private readonly ipam: PodAddressBook) {}
 
@@ -69,27 +69,31 @@ export class PodNetworkHandler implements EventHandler {
       if (wired) pods.set(objectId(pod), wired);
       else missing.push(objectId(pod));
     }
-    this.state.pods = pods;
-    for (const wired of pods.values()) this.putPod(wired, txn);
+    this.pods.clear();
+    this.interfaces.clear();
+    for (const [id, wired] of pods) {
+      this.setPod(id, wired);
+      this.putPod(wired, txn);
+    }
     if (missing.length > 0) throw new PodAddressMissingError(missing.join(', '));
   }
 
   update(event: Event, txn: UpdateOperations): string {
     if (event instanceof PodMtuChange) return this.changeMtu(event, txn);
     if (event instanceof ExternalConfigChange) return this.describeExternal(event);
-    if (event instanceof Shutdown) return `${this.state.pods.size} pod(s) left wired: pods keep their connectivity while the agent restarts`;
+    if (event instanceof Shutdown) return `${this.pods.size} pod(s) left wired: pods keep their connectivity while the agent restarts`;
     if (!(event instanceof KubeStateChange)) return '';
     const value = event.newValue ?? event.prevValue;
     if (!value) return '';
     const pod = fieldsOf<PodFields>(value);
     const id = objectId(pod);
-    this.journal.remember(event, () => this.snapshot());
-    const known = this.state.pods.get(id);
+    const known = this.pods.get(id);
+    if (this.journal.records(event)) this.journal.record(event, () => this.setPod(id, known));
     if (!event.newValue) {
       // Reverse direction: this runs before IPAM releases the address, but the handler keeps
       // what it wired anyway, so a delete never depends on another handler's state.
       if (!known) return '';
-      this.state.pods.delete(id);
+      this.setPod(id, undefined);
       txn.delete(networkKeys.route(POD_VRF_ID, `${known.ip}/32`, known.ip));
       txn.delete(networkKeys.arp(known.tap, known.ip));
       txn.delete(networkKeys.interface(known.tap));
@@ -98,19 +102,29 @@ export class PodNetworkHandler implements EventHandler {
     const wired = this.wire(pod);
     if (!wired) throw new PodAddressMissingError(id);
     if (known && known.ip === wired.ip) return '';
-    this.state.pods.set(id, wired);
+    this.setPod(id, wired);
     this.putPod(wired, txn);
     return `wired ${id}: ${wired.tap} ${wired.ip}`;
   }
 
   revert(event: Event): void {
-    const before = this.journal.take(event);
-    if (before) this.state = before;
+    this.journal.revert(event);
   }
 
   describeInternalData(): string {
-    const pods = [...this.state.pods].sort(([a], [b]) => a.localeCompare(b));
-    return JSON.stringify({ mtu: this.state.mtu, pods });
+    const pods = [...this.pods].sort(([a], [b]) => a.localeCompare(b));
+    return JSON.stringify({ mtu: this.mtu, pods });
+  }
+
+  private setPod(id: string, wired: WiredPod | undefined): void {
+    const known = this.pods.get(id);
+    if (known) this.interfaces.delete(networkKeys.interface(known.tap));
+    if (wired) {
+      this.pods.set(id, wired);
+      this.interfaces.add(networkKeys.interface(wired.tap));
+    } else {
+      this.pods.delete(id);
+    }
   }
 
   private wire(pod: PodFields): WiredPod | undefined {
@@ -125,7 +139,7 @@ export class PodNetworkHandler implements EventHandler {
         name: tap,
         type: 'TAP',
         enabled: true,
-        mtu: this.state.mtu,
+        mtu: this.mtu,
         vrf: POD_VRF_ID,
         ipAddresses: [`${ip}/32`],
         tap: { version: 2, hostIfName: 'eth0' },
@@ -139,23 +153,19 @@ export class PodNetworkHandler implements EventHandler {
   }
 
   private changeMtu(event: PodMtuChange, txn: UpdateOperations): string {
-    this.journal.remember(event, () => this.snapshot());
-    const previous = this.state.mtu;
-    this.state.mtu = event.mtu;
-    // Messages are never mutated once put: each interface is rebuilt with the new MTU.
-    for (const wired of this.state.pods.values()) this.putPod(wired, txn);
-    return `pod MTU ${previous} -> ${event.mtu} on ${this.state.pods.size} interface(s)`;
+    const previous = this.mtu;
+    this.journal.record(event, () => (this.mtu = previous));
+    this.mtu = event.mtu;
+    // Messages are never mutated once put: each interface is rebuilt with the new MTU (a change
+    // of every pod's interface is O(n) by nature; a change of one pod never is).
+    for (const wired of this.pods.values()) this.putPod(wired, txn);
+    return `pod MTU ${previous} -> ${event.mtu} on ${this.pods.size} interface(s)`;
   }
 
   /** The controller merges external values itself; the handler only says which of its own they touch. */
   private describeExternal(event: ExternalConfigChange): string {
-    const ours = new Set([...this.state.pods.values()].map((wired) => networkKeys.interface(wired.tap)));
-    const touched = [...event.updatedKVs.keys()].filter((key) => ours.has(key));
+    const touched = [...event.updatedKVs.keys()].filter((key) => this.interfaces.has(key));
     return touched.length === 0 ? '' : `external config (source "${event.source}") merged over ${touched.join(', ')}`;
-  }
-
-  private snapshot(): PodNetworkState {
-    return { pods: new Map(this.state.pods), mtu: this.state.mtu };
   }
 }
 

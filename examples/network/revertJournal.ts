@@ -1,24 +1,36 @@
 import { UpdateTransactionType, isUpdateEvent, type Event } from '../../src';
 
 /**
- * What a handler's internal state was before each RevertOnFailure event, so that `revert(event)`
- * can restore it. Only RevertOnFailure events are recorded: no other event is ever reverted, so
- * best-effort events (the bulk of the traffic) pay nothing. A WeakMap keyed by the event drops the
- * entry once the event is gone.
+ * How to undo what a handler changed in its internal state for each RevertOnFailure event, so
+ * that `revert(event)` can restore it: one undo step per change, not a copy of the whole state
+ * (a copy per event makes every event O(n) in the number of pods). Only RevertOnFailure events
+ * are recorded: no other event is ever reverted, so best-effort events (the bulk of the
+ * traffic) pay nothing. A WeakMap keyed by the event drops the entry once the event is gone.
+ *
+ * ```ts
+ * if (this.journal.records(event)) this.journal.record(event, () => this.pods.delete(id));
+ * ```
  */
-export class RevertJournal<State> {
-  private readonly before = new WeakMap<Event, State>();
+export class RevertJournal {
+  private readonly undo = new WeakMap<Event, (() => void)[]>();
 
-  /** Records `snapshot()` before the handler changes anything for `event`. */
-  remember(event: Event, snapshot: () => State): void {
-    if (!isUpdateEvent(event) || event.transactionType() !== UpdateTransactionType.RevertOnFailure) return;
-    if (!this.before.has(event)) this.before.set(event, snapshot());
+  /** Whether changes made for `event` are recorded (check before building an undo step). */
+  records(event: Event): boolean {
+    return isUpdateEvent(event) && event.transactionType() === UpdateTransactionType.RevertOnFailure;
   }
 
-  /** The state before `event`, once; undefined when nothing was recorded. */
-  take(event: Event): State | undefined {
-    const state = this.before.get(event);
-    this.before.delete(event);
-    return state;
+  /** Records how to undo one change made for `event` (ignored unless `records(event)`). */
+  record(event: Event, undo: () => void): void {
+    if (!this.records(event)) return;
+    let steps = this.undo.get(event);
+    if (!steps) this.undo.set(event, (steps = []));
+    steps.push(undo);
+  }
+
+  /** Undoes what was recorded for `event`, the last change first; once. */
+  revert(event: Event): void {
+    const steps = this.undo.get(event);
+    this.undo.delete(event);
+    if (steps) for (let i = steps.length - 1; i >= 0; i--) steps[i]();
   }
 }

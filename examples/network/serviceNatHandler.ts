@@ -47,7 +47,7 @@ interface ServiceNatState {
 export class ServiceNatHandler implements EventHandler {
   readonly name = 'service-nat';
   private state: ServiceNatState = { services: new Map(), endpoints: new Map(), published: new Set() };
-  private readonly journal = new RevertJournal<ServiceNatState>();
+  private readonly journal = new RevertJournal();
 
   handlesEvent(event: Event): boolean {
     if (event instanceof KubeStateChange) return event.resource === SERVICE || event.resource === ENDPOINTS;
@@ -81,8 +81,17 @@ export class ServiceNatHandler implements EventHandler {
     if (!value) return '';
     const object = fieldsOf<{ name: string; namespace: string }>(value);
     const id = objectId(object);
-    this.journal.remember(event, () => this.snapshot());
     const table: Map<string, unknown> = event.resource === SERVICE ? this.state.services : this.state.endpoints;
+    if (this.journal.records(event)) {
+      const before = table.get(id);
+      const wasPublished = this.state.published.has(id);
+      this.journal.record(event, () => {
+        if (before === undefined) table.delete(id);
+        else table.set(id, before);
+        if (wasPublished) this.state.published.add(id);
+        else this.state.published.delete(id);
+      });
+    }
     if (event.newValue) table.set(id, fieldsOf(event.newValue));
     else table.delete(id);
 
@@ -99,8 +108,7 @@ export class ServiceNatHandler implements EventHandler {
   }
 
   revert(event: Event): void {
-    const before = this.journal.take(event);
-    if (before) this.state = before;
+    this.journal.revert(event);
   }
 
   describeInternalData(): string {
@@ -121,9 +129,6 @@ export class ServiceNatHandler implements EventHandler {
     return { label, message: DNat44Type.fromObject({ label, stMappings: mappings }), summary };
   }
 
-  private snapshot(): ServiceNatState {
-    return { services: new Map(this.state.services), endpoints: new Map(this.state.endpoints), published: new Set(this.state.published) };
-  }
 }
 
 /**

@@ -328,14 +328,11 @@ export class EventProcessor {
   }
 
   private commitStagedCall(runs: readonly EventRun[]): CommitStagedCall {
-    const first = runs[0].seqNum;
     const last = runs[runs.length - 1].seqNum;
-    const header = runs.length === 1 ? runs[0].name : `${runs.length} coalesced events #${first}-#${last}`;
-    const lines = runs.length === 1 ? runs[0].changes : runs.flatMap((run) => run.changes.map((change) => `#${run.seqNum} ${change}`));
     return {
       type: 'commitStaged',
       seqNum: last,
-      description: [header, ...lines].join('\n * '),
+      description: runs.length === 1 ? runs[0].commitDescription() : batchDescription(runs),
       startup: false,
       revertOnFailure: false,
       deferred: !this.southboundAvailable,
@@ -348,11 +345,22 @@ export class EventProcessor {
     const { event, error } = run;
     const record = run.startRecord(deps.clock.now());
     record.processingEnd = deps.clock.now();
-    this.guarded(run, 'history', () => deps.history.append(record));
-    if (deps.log.enabled) this.guarded(run, 'log', () => deps.log.finalized(record, error));
+    // What follows must not keep the event from being finished: each step is guarded.
+    try {
+      deps.history.append(record);
+      if (deps.log.enabled) deps.log.finalized(record, error);
+    } catch (defect) {
+      this.reportDefect(run, 'history or log', defect);
+    }
     finish(event, error);
     if (this.current === run) this.current = undefined;
-    if (run.timed) this.guarded(run, 'processed$', () => deps.processed.next(this.processedEvent(run)));
+    if (run.timed) {
+      try {
+        deps.processed.next(this.processedEvent(run));
+      } catch (defect) {
+        this.reportDefect(run, 'processed$', defect);
+      }
+    }
 
     let fatal = run.fatal;
     if (!fatal && error && !(error instanceof SouthboundUnavailableError)) {
@@ -421,12 +429,24 @@ export class EventProcessor {
     }
   }
 
-  /** Bookkeeping after the event is processed must not stop the event from being finished. */
-  private guarded(run: EventRun, what: string, step: () => void): void {
-    try {
-      step();
-    } catch (error) {
-      this.deps.logger.error({ seqNum: run.seqNum, err: toError(error) }, `${what} of a finished event failed`);
+  private reportDefect(run: EventRun, what: string, defect: unknown): void {
+    this.deps.logger.error({ seqNum: run.seqNum, err: toError(defect) }, `${what} of a finished event failed`);
+  }
+}
+
+/** Lines of a coalesced commit's description: bounded; each event's own lines stay in its record. */
+const BATCH_DESCRIPTION_LINES = 16;
+
+/** "N coalesced events #a-#b" and the first change lines, each with its event's sequence number. */
+function batchDescription(runs: readonly EventRun[]): string {
+  const lines: string[] = [`${runs.length} coalesced events #${runs[0].seqNum}-#${runs[runs.length - 1].seqNum}`];
+  let more = 0;
+  for (const run of runs) {
+    for (const change of run.changes) {
+      if (lines.length <= BATCH_DESCRIPTION_LINES) lines.push(`#${run.seqNum} ${change}`);
+      else more++;
     }
   }
+  if (more > 0) lines.push(`… (+${more} more change lines, in the events' records)`);
+  return lines.join('\n * ');
 }

@@ -76,7 +76,7 @@ export class EventRun {
   readonly changes: string[] = [];
   record!: HistoryRecord;
   /** Coalescing: the keys this event's transaction staged for the batch commit. */
-  stagedKeys?: readonly string[];
+  stagedKeys?: ReadonlyMap<string, unknown>;
 
   /** Timings are taken only while someone observes processed events. */
   readonly startedAt: number;
@@ -233,8 +233,8 @@ export class EventRun {
       this.recordCommitError(error, false);
       return;
     }
-    const keys = new Set(this.stagedKeys);
-    const own = error.keyErrors.filter((keyError) => keys.has(keyError.key));
+    const keys = this.stagedKeys;
+    const own = error.keyErrors.filter((keyError) => keys?.has(keyError.key) === true);
     if (own.length === 0) {
       this.committed = true;
       return;

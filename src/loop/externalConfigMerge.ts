@@ -10,10 +10,12 @@ export type MergeScope =
   /** A downstream resync carries no values. */
   | { kind: 'none' };
 
+const NO_ERRORS: readonly ExternalConfigMergeError[] = Object.freeze([]);
+
 /** The values to commit, and the keys whose external config could not be merged. */
 export interface MergedValues {
   values: KeyValuePairs;
-  errors: ExternalConfigMergeError[];
+  errors: readonly ExternalConfigMergeError[];
 }
 
 /**
@@ -30,10 +32,9 @@ export interface MergedValues {
  * reported: one bad external value must not fail every later transaction.
  */
 export function mergeExternalConfig(ownValues: KeyValuePairs, state: ConfigState, scope: MergeScope): MergedValues {
-  const errors: ExternalConfigMergeError[] = [];
-  if (scope.kind === 'none') return { values: ownValues, errors };
   const external = state.externalConfig;
-  if (external.isEmpty() && (scope.kind === 'resync' || !scope.externalChangeKeys)) return { values: ownValues, errors };
+  if (scope.kind === 'none' || (external.isEmpty() && (scope.kind === 'resync' || !scope.externalChangeKeys))) return { values: ownValues, errors: NO_ERRORS };
+  const errors: ExternalConfigMergeError[] = [];
   const values: KeyValuePairs = new Map(ownValues);
   const fold = (key: string, base: ProtoMessage | undefined): ProtoMessage | null => {
     let result = base;
