@@ -14,6 +14,11 @@ export interface EventLoopDeps {
   createProcessor(notify: (notification: LoopNotification) => void): EventProcessor;
 }
 
+/** The longest the loop works without letting the event loop's I/O in, in milliseconds. */
+const SLICE_MS = 10;
+/** Events between two looks at the clock (a clock read per event would cost more than it saves). */
+const SLICE_CHECK_EVERY = 32;
+
 /**
  * The event loop actor: long-lived, it drains the queue whenever the queue's stream says events
  * are waiting. The wake-ups are delivered on the asap scheduler, so `pushEvent` returns before any
@@ -30,10 +35,22 @@ export function eventLoopLogic(deps: EventLoopDeps) {
       if (draining || stopped) return;
       draining = true;
       try {
+        let sliceStart = performance.now();
+        let sinceCheck = 0;
         for (;;) {
           for (let next = queue.next(); next && !stopped; next = queue.next()) {
             const pending = processor.process(next);
             if (pending) await pending;
+            // Synchronous handlers and southbound (or a chain of resolved promises) never give
+            // the event loop's I/O a turn: after a slice of continuous work, yield a macrotask
+            // so that probes, REST and the southbound's own traffic are served during a burst.
+            if (++sinceCheck >= SLICE_CHECK_EVERY) {
+              sinceCheck = 0;
+              if (performance.now() - sliceStart >= SLICE_MS) {
+                await new Promise<void>((resolve) => setImmediate(resolve));
+                sliceStart = performance.now();
+              }
+            }
           }
           // A coalesced batch still open is committed; events pushed meanwhile are taken after it.
           const flushed = stopped ? undefined : processor.flush();

@@ -39,26 +39,27 @@ export function replyWithResult<C>(result: unknown, reply: (outcome: CallOutcome
     return;
   }
   if (typeof then !== 'function') {
-    reply({ ok: true, value: result });
+    reply(okOutcome(result));
     return;
   }
   let settled = false;
   let timedOut = false;
+  let ticket = 0;
   const settle = (outcome: CallOutcome): void => {
     if (settled) {
       if (timedOut) limit?.onLateSettlement(call as C, outcome);
       return;
     }
     settled = true;
-    unwatch();
+    limit?.watchdog.unwatch(ticket);
     reply(outcome);
   };
-  const unwatch = limit
-    ? limit.watchdog.watch(() => {
-        timedOut = !settled;
-        settle({ ok: false, error: limit.timeoutError(call as C) });
-      })
-    : noop;
+  if (limit) {
+    ticket = limit.watchdog.watch(() => {
+      timedOut = !settled;
+      settle({ ok: false, error: limit.timeoutError(call as C) });
+    });
+  }
   // Promise.resolve adopts the thenable in a job of its own and turns a throwing `then` into a
   // rejection; a real promise is used as it is.
   Promise.resolve(result as PromiseLike<unknown>).then(
@@ -79,24 +80,50 @@ export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) =
   replyWithResult(result, reply, limit, call);
 }
 
-function noop(): void {}
+const OK_TRUE: CallOutcome = Object.freeze({ ok: true, value: true });
+const OK_FALSE: CallOutcome = Object.freeze({ ok: true, value: false });
+const OK_UNDEFINED: CallOutcome = Object.freeze({ ok: true, value: undefined });
+const OK_EMPTY: CallOutcome = Object.freeze({ ok: true, value: '' });
+
+/** `{ ok: true, value }`, shared for the values most calls return (handlesEvent's booleans, update's ''). */
+function okOutcome(value: unknown): CallOutcome {
+  if (value === true) return OK_TRUE;
+  if (value === false) return OK_FALSE;
+  if (value === undefined) return OK_UNDEFINED;
+  if (value === '') return OK_EMPTY;
+  return { ok: true, value };
+}
 
 /**
- * Sends a call to an actor and returns its outcome: a plain value when the actor answered during the
- * send (synchronous handlers), else a promise. This keeps synchronous handlers off the microtask queue.
- * The call object itself becomes the request: copying it with a spread costs ten times the send.
+ * Sends requests to actors and gives their outcomes, one call at a time (the processor awaits
+ * each call before the next): a plain value when the actor answered during the send (synchronous
+ * handlers), else a promise. One reply function serves every call, so a call costs no closure;
+ * the call object itself becomes the request (copying it with a spread costs ten times the send).
  */
-export function ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
-  let outcome: CallOutcome | undefined;
-  let resolve: ((o: CallOutcome) => void) | undefined;
-  const request = call as Request<C>;
-  request.reply = (o: CallOutcome): void => {
-    if (resolve) resolve(o);
-    else outcome = o;
+export class Asker {
+  private outcome: CallOutcome | undefined;
+  private resolve: ((outcome: CallOutcome) => void) | undefined;
+  private readonly reply = (outcome: CallOutcome): void => {
+    const resolve = this.resolve;
+    if (resolve) {
+      this.resolve = undefined;
+      resolve(outcome);
+    } else {
+      this.outcome = outcome;
+    }
   };
-  actor.send(request);
-  if (outcome) return outcome as CallOutcome<T>;
-  return new Promise<CallOutcome<T>>((r) => {
-    resolve = r as (o: CallOutcome) => void;
-  });
+
+  ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
+    this.outcome = undefined;
+    (call as Request<C>).reply = this.reply;
+    actor.send(call);
+    const outcome = this.outcome as CallOutcome<T> | undefined;
+    if (outcome) {
+      this.outcome = undefined;
+      return outcome;
+    }
+    return new Promise<CallOutcome<T>>((resolve) => {
+      this.resolve = resolve as (outcome: CallOutcome) => void;
+    });
+  }
 }

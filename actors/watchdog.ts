@@ -8,22 +8,28 @@ import type { ControllerClock } from '../src/api/clock';
  */
 export class Watchdog {
   private timer: unknown;
-  private call: { startedAt: number; expire(): void } | undefined;
+  /** The call in flight: when it started and what to do when it is overdue (no object per call). */
+  private startedAt = 0;
+  private expire: (() => void) | undefined;
+  private generation = 0;
 
   constructor(
     private readonly ms: number,
     private readonly clock: ControllerClock,
   ) {}
 
-  /** Watches a call; `expire` runs if it is still the call in flight `ms` after now. Returns the unwatch. */
-  watch(expire: () => void): () => void {
-    if (this.ms <= 0) return noop;
-    const call = { startedAt: this.clock.now(), expire };
-    this.call = call;
+  /** Watches a call; `expire` runs if it is still the call in flight `ms` after now. Returns its ticket for `unwatch`. */
+  watch(expire: () => void): number {
+    if (this.ms <= 0) return 0;
+    this.startedAt = this.clock.now();
+    this.expire = expire;
     if (this.timer === undefined) this.arm(this.ms);
-    return () => {
-      if (this.call === call) this.call = undefined;
-    };
+    return ++this.generation;
+  }
+
+  /** The call of `ticket` settled. */
+  unwatch(ticket: number): void {
+    if (ticket === this.generation) this.expire = undefined;
   }
 
   private arm(ms: number): void {
@@ -35,23 +41,21 @@ export class Watchdog {
 
   private check(): void {
     this.timer = undefined;
-    const call = this.call;
-    if (!call) return;
-    const overdueIn = call.startedAt + this.ms - this.clock.now();
+    const expire = this.expire;
+    if (!expire) return;
+    const overdueIn = this.startedAt + this.ms - this.clock.now();
     if (overdueIn > 0) {
       this.arm(overdueIn);
       return;
     }
-    this.call = undefined;
-    call.expire();
+    this.expire = undefined;
+    expire();
   }
 
   /** Stops the timer (the actor stops). */
   stop(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.call = undefined;
+    this.expire = undefined;
   }
 }
-
-function noop(): void {}

@@ -33,11 +33,16 @@ export interface CommitResult {
 }
 
 /**
- * The key-value scheduler the controller commits to. A failed commit rejects with a
- * `TransactionError` listing per-key errors and/or an init error.
+ * The key-value scheduler the controller commits to. A failed commit rejects (or throws) with a
+ * `TransactionError` listing per-key errors and/or an init error; `SouthboundUnavailableError`
+ * when the southbound cannot be reached at all.
  */
 export interface Southbound {
-  commit(request: CommitRequest): Promise<CommitResult>;
+  /**
+   * Applies one transaction. A southbound in the same process may answer synchronously (return
+   * the result, throw the error): the controller then processes the event without a promise.
+   */
+  commit(request: CommitRequest): CommitResult | Promise<CommitResult>;
   /**
    * Subscribes to resets of the southbound: it restarted and lost (or may have lost) its state.
    * The controller then runs a full resync before any further update. Returns the unsubscribe.

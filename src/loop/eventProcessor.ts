@@ -17,7 +17,7 @@ import type { ProcessedEvent } from '../api/history';
 import type { ResyncType } from '../api/southbound';
 import type { LoopNotification, LoopPhase } from '../../machines/controller.events';
 import type { HandlerCall } from '../../actors/handlerActor';
-import { ask, type CallOutcome } from '../../actors/request';
+import { Asker, type CallOutcome } from '../../actors/request';
 import type { CommitCall, CommitOutcome, CommitStagedCall, StageCall, StageOutcome } from '../../actors/transactionActor';
 import { applyBookkeeping } from './bookkeeping';
 import { CoalescedBatch } from './coalescedBatch';
@@ -25,7 +25,7 @@ import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
 import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
-import { EventRun, type SelectedHandler } from './eventRun';
+import { EventRun, type HandlerRef, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
 import { FailureBudget } from './failureBudget';
 import { runSteps, type Steps } from './steps';
@@ -97,6 +97,11 @@ export class EventProcessor {
   private readonly failureBudget: FailureBudget;
   private current: EventRun | undefined;
   private readonly batch = new CoalescedBatch();
+  private readonly asker = new Asker();
+  /** The handler actors in registration order, and reversed (looked up on first use: they are spawned with the machine). */
+  private handlers: readonly HandlerRef[] | undefined;
+  private reversedHandlers: readonly HandlerRef[] | undefined;
+  private transactionRef: AnyActorRef | undefined;
 
   constructor(private readonly deps: EventProcessorDeps) {
     this.failureBudget = new FailureBudget(deps.config.maxFailedEventsInPeriod, deps.config.failedEventsPeriod);
@@ -112,7 +117,7 @@ export class EventProcessor {
   /** Processes one event; returns a promise only when something had to be awaited. */
   process(queued: QueuedEvent): void | Promise<void> {
     const frame: LoopFrame = { seqNum: this.nextSeqNum, active: true };
-    const pending = this.deps.loopFrame.run(frame, () => runSteps(this.steps(queued)));
+    const pending = this.deps.loopFrame.run(frame, runSteps, this.steps(queued));
     if (!pending) {
       frame.active = false;
       return undefined;
@@ -135,8 +140,13 @@ export class EventProcessor {
     return { seqNum: run.seqNum, name: run.name, startedAt: run.record?.processingStart ?? this.deps.clock.now() };
   }
 
+  /**
+   * Every step of one event, in order (one generator per event: each `yield` is a call that may
+   * answer later). Steps 11-14 are in `finish`, after the commit of a coalesced batch when the
+   * event joined one.
+   */
   private *steps({ event, followUpTo }: QueuedEvent): Steps {
-    const { deps } = this;
+    const { deps, asker } = this;
     const run = new EventRun(event, this.nextSeqNum++, followUpTo, deps.processed.observed);
     this.current = run;
     const joins = this.coalescable(run);
@@ -146,15 +156,62 @@ export class EventProcessor {
     // (the startup deadline is met when the first DBResync is taken, however long it then takes).
     this.setPhase(run.resync ? 'resyncing' : 'updating');
     try {
-      yield* this.handlerSteps(run);
+      // Steps 1-2: what the controller learns from the event before any handler runs.
+      if (!run.invalid) {
+        const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
+        if (bookkeeping) yield bookkeeping;
+        if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
+      }
+      // Steps 3-4: handler order, then those whose handlesEvent is true.
+      run.step = 'handler selection';
+      for (const handler of this.orderedHandlers(run)) {
+        const settled = (yield asker.ask<HandlerCall, boolean>(handler.actor, { type: 'handlesEvent', event, seqNum: run.seqNum })) as CallOutcome<boolean>;
+        if (!settled.ok) run.selected.push({ name: handler.name, actor: handler.actor, error: settled.error });
+        else if (settled.value) run.selected.push(handler);
+      }
+      // Steps 5-6: history record and log.
+      run.step = 'event record';
+      const record = run.startRecord(deps.clock.now());
+      if (deps.log.enabled) deps.log.newEvent(record, run.selected.map((h) => h.name));
+
+      // Step 7: the handlers build the transaction.
+      run.step = 'handler calls';
+      deps.state.currentTxn = run.txn;
+      const verification = event instanceof VerificationResync ? new VerificationCheck(deps, asker, run.selected, run.seqNum) : undefined;
+      if (verification) yield verification.before();
+      for (const handler of run.selected) {
+        const start = run.timed ? performance.now() : 0;
+        const outcome = (yield this.callHandler(run, handler)) as CallOutcome;
+        run.handlerDurationsMs?.push(performance.now() - start);
+        if (run.recordCall(handler.name, outcome) === 'stop') break;
+      }
+      run.txn.seal();
+      if (verification) yield verification.after(run.record);
+
       if (joins) {
+        // Coalescing: the transaction actor merges external config and stages the transaction.
         run.step = 'stage';
-        if (run.commits) run.recordStage((yield ask<StageCall, StageOutcome>(deps.transactionActor(), this.stageCall(run))) as CallOutcome<StageOutcome>);
+        if (run.commits) run.recordStage((yield asker.ask<StageCall, StageOutcome>(this.transactionActor, this.stageCall(run))) as CallOutcome<StageOutcome>);
       } else {
         // Steps 8-9: the transaction actor merges external config and commits.
         run.step = 'commit';
-        if (run.commits) yield* this.commitSteps(run);
-        yield* this.revertSteps(run);
+        if (run.commits) {
+          const start = run.timed ? performance.now() : 0;
+          const settled = (yield asker.ask<CommitCall, CommitOutcome>(this.transactionActor, this.commitCall(run))) as CallOutcome<CommitOutcome>;
+          if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
+          run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
+        }
+        // Step 10: revert.
+        run.step = 'revert';
+        if (run.reverts) {
+          this.setPhase('reverting');
+          for (const handler of run.handlersToRevert()) {
+            const start = run.timed ? performance.now() : 0;
+            const outcome = (yield asker.ask<HandlerCall>(handler.actor, { type: 'revert', event, seqNum: run.seqNum })) as CallOutcome;
+            run.handlerDurationsMs?.push(performance.now() - start);
+            if (run.recordRevert(handler.name, outcome) === 'stop') break;
+          }
+        }
       }
     } catch (defect) {
       run.failStep(defect);
@@ -172,63 +229,6 @@ export class EventProcessor {
     if (run.fatal || full || !next || !this.coalescableEvent(next)) yield* this.flushSteps();
   }
 
-  /** Steps 1-7: bookkeeping, handler selection, record and log, the handler calls. */
-  private *handlerSteps(run: EventRun): Steps {
-    const { deps } = this;
-    const { event } = run;
-    // Steps 1-2: what the controller learns from the event before any handler runs.
-    if (!run.invalid) {
-      const bookkeeping = applyBookkeeping(event, run.method as EventMethodType, deps);
-      if (bookkeeping) yield bookkeeping;
-      if (event instanceof HealingResync && event.type === HealingResyncType.AfterError) deps.notify({ type: 'loop.healingStarted' });
-    }
-    // Steps 3-4: handler order, then those whose handlesEvent is true.
-    run.step = 'handler selection';
-    for (const name of this.orderedHandlers(run)) {
-      const settled = (yield ask<HandlerCall, boolean>(deps.handlerActor(name), { type: 'handlesEvent', event, seqNum: run.seqNum })) as CallOutcome<boolean>;
-      if (!settled.ok) run.selected.push({ name, error: settled.error });
-      else if (settled.value) run.selected.push({ name });
-    }
-    // Steps 5-6: history record and log.
-    run.step = 'event record';
-    const record = run.startRecord(deps.clock.now());
-    if (deps.log.enabled) deps.log.newEvent(record, run.selected.map((h) => h.name));
-
-    // Step 7: the handlers build the transaction.
-    run.step = 'handler calls';
-    deps.state.currentTxn = run.txn;
-    const verification = event instanceof VerificationResync ? new VerificationCheck(deps, run.selected.map((h) => h.name), run.seqNum) : undefined;
-    if (verification) yield verification.before();
-    for (const handler of run.selected) {
-      const start = run.timed ? performance.now() : 0;
-      const outcome = (yield this.callHandler(run, handler)) as CallOutcome;
-      run.handlerDurationsMs?.push(performance.now() - start);
-      if (run.recordCall(handler.name, outcome) === 'stop') break;
-    }
-    run.txn.seal();
-    if (verification) yield verification.after(run.record);
-  }
-
-  private *commitSteps(run: EventRun): Steps {
-    const start = run.timed ? performance.now() : 0;
-    const settled = (yield ask<CommitCall, CommitOutcome>(this.deps.transactionActor(), this.commitCall(run))) as CallOutcome<CommitOutcome>;
-    if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
-    run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
-  }
-
-  /** Step 10: revert. */
-  private *revertSteps(run: EventRun): Steps {
-    run.step = 'revert';
-    if (!run.reverts) return;
-    this.setPhase('reverting');
-    for (const handler of run.handlersToRevert()) {
-      const start = run.timed ? performance.now() : 0;
-      const outcome = (yield ask<HandlerCall>(this.deps.handlerActor(handler.name), { type: 'revert', event: run.event, seqNum: run.seqNum })) as CallOutcome;
-      run.handlerDurationsMs?.push(performance.now() - start);
-      if (run.recordRevert(handler.name, outcome) === 'stop') break;
-    }
-  }
-
   /** Commits what the batch staged, tells each event its part of the outcome, and finishes them in order. */
   private *flushSteps(): Steps {
     const runs = this.batch.take();
@@ -237,7 +237,7 @@ export class EventProcessor {
       const start = staged[0].timed ? performance.now() : 0;
       let outcome: CommitOutcome;
       try {
-        const settled = (yield ask<CommitStagedCall, CommitOutcome>(this.deps.transactionActor(), this.commitStagedCall(staged))) as CallOutcome<CommitOutcome>;
+        const settled = (yield this.asker.ask<CommitStagedCall, CommitOutcome>(this.transactionActor, this.commitStagedCall(staged))) as CallOutcome<CommitOutcome>;
         outcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] };
       } catch (defect) {
         outcome = { committed: true, error: toError(defect), onlyExternalConfigFailed: false, mergeErrors: [] };
@@ -284,10 +284,17 @@ export class EventProcessor {
   }
 
   /** Registration order; reversed for a Reverse update; none for a downstream resync. */
-  private orderedHandlers(run: EventRun): readonly string[] {
+  private orderedHandlers(run: EventRun): readonly HandlerRef[] {
     if (run.invalid || run.method === EventMethodType.DownstreamResync) return [];
-    const names = this.deps.handlerNames;
-    return run.updateEvent && run.direction === UpdateDirectionType.Reverse ? [...names].reverse() : names;
+    this.handlers ??= this.deps.handlerNames.map((name) => ({ name, actor: this.deps.handlerActor(name) }));
+    this.reversedHandlers ??= [...this.handlers].reverse();
+    return run.updateEvent && run.direction === UpdateDirectionType.Reverse ? this.reversedHandlers : this.handlers;
+  }
+
+  /** The transaction actor, looked up once (it lives as long as the machine). */
+  private get transactionActor(): AnyActorRef {
+    this.transactionRef ??= this.deps.transactionActor();
+    return this.transactionRef;
   }
 
   private callHandler(run: EventRun, handler: SelectedHandler): CallOutcome | Promise<CallOutcome> {
@@ -297,7 +304,7 @@ export class EventProcessor {
     const call: HandlerCall = run.updateEvent
       ? { type: 'update', event, seqNum, txn }
       : { type: 'resync', event, seqNum, kubeState: state.kubeState, resyncCount: state.resyncCount, txn };
-    return ask(this.deps.handlerActor(handler.name), call);
+    return this.asker.ask(handler.actor, call);
   }
 
   private mergeScope(run: EventRun): MergeScope {

@@ -1,3 +1,4 @@
+import type { AnyActorRef } from 'xstate';
 import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync } from '../api/enums';
 import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
 import { AbortEventError, EventProcessingError, FatalError, HandlerTimeoutError, InvalidEventError, SouthboundUnavailableError, TransactionError } from '../api/errors';
@@ -11,10 +12,15 @@ import type { ConfigState } from './configState';
 /** Whether the loop over handlers goes on after a call. */
 export type Next = 'continue' | 'stop';
 
+/** A handler and its actor. */
+export interface HandlerRef {
+  readonly name: string;
+  readonly actor: AnyActorRef;
+}
+
 /** A handler taking part in the event; `error` when its handlesEvent failed. */
-export interface SelectedHandler {
-  name: string;
-  error?: Error;
+export interface SelectedHandler extends HandlerRef {
+  readonly error?: Error;
 }
 
 /** Reads an event's name and method without trusting it: a user-defined event may throw. */

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
-import type { AnyActorRef } from 'xstate';
 import { VerificationMismatchError } from '../api/errors';
 import type { EventRecord } from '../api/history';
 import type { HandlerCall } from '../../actors/handlerActor';
-import { ask, type CallOutcome } from '../../actors/request';
+import type { Asker, CallOutcome } from '../../actors/request';
+import type { HandlerRef } from './eventRun';
 
 interface VerificationDeps {
   logger: Logger;
-  handlerActor(name: string): AnyActorRef;
 }
 
 /**
@@ -16,18 +15,19 @@ interface VerificationDeps {
  * updates drifted. Handlers without describeInternalData are not checked.
  */
 export class VerificationCheck {
-  private readonly before_ = new Map<string, string>();
+  private readonly before_ = new Map<HandlerRef, string>();
 
   constructor(
     private readonly deps: VerificationDeps,
-    private readonly handlers: readonly string[],
+    private readonly asker: Asker,
+    private readonly handlers: readonly HandlerRef[],
     private readonly seqNum: number,
   ) {}
 
-  private async describe(handler: string): Promise<string | undefined> {
-    const outcome: CallOutcome = await ask<HandlerCall>(this.deps.handlerActor(handler), { type: 'describe', seqNum: this.seqNum });
+  private async describe(handler: HandlerRef): Promise<string | undefined> {
+    const outcome: CallOutcome = await this.asker.ask<HandlerCall>(handler.actor, { type: 'describe', seqNum: this.seqNum });
     if (!outcome.ok) {
-      this.deps.logger.error({ seqNum: this.seqNum, handler, err: outcome.error }, 'describeInternalData failed');
+      this.deps.logger.error({ seqNum: this.seqNum, handler: handler.name, err: outcome.error }, 'describeInternalData failed');
       return undefined;
     }
     return typeof outcome.value === 'string' ? outcome.value : undefined;
@@ -45,9 +45,9 @@ export class VerificationCheck {
     for (const [handler, before] of this.before_) {
       const after = await this.describe(handler);
       if (after === undefined || after === before) continue;
-      const mismatch = new VerificationMismatchError(handler, before, after);
-      this.deps.logger.error({ seqNum: record.seqNum, handler, before, after, err: mismatch }, 'verification failed');
-      const entry = record.handlers.find((h) => h.handler === handler && !h.revert);
+      const mismatch = new VerificationMismatchError(handler.name, before, after);
+      this.deps.logger.error({ seqNum: record.seqNum, handler: handler.name, before, after, err: mismatch }, 'verification failed');
+      const entry = record.handlers.find((h) => h.handler === handler.name && !h.revert);
       if (entry && !entry.error) entry.error = mismatch.message;
     }
   }
