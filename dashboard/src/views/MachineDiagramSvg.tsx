@@ -31,13 +31,13 @@ function NodeShape({ node, active }: { node: DiagramNode; active: boolean }) {
  * The controller machine as laid out at build time: states nested in their parents, parallel
  * regions dashed, transitions with their triggers; active states highlighted.
  */
-export const MachineDiagramSvg = memo(function MachineDiagramSvg({ diagram, active }: { diagram: MachineDiagram; active: string }) {
+export const MachineDiagramSvg = memo(function MachineDiagramSvg({ diagram, active, actualSize }: { diagram: MachineDiagram; active: string; actualSize: boolean }) {
   const activeIds = new Set(active.split(' '));
   const nodes = new Map(diagram.nodes.map((node) => [node.id, node]));
   const activeLeaves = diagram.nodes.filter((node) => activeIds.has(node.id) && (node.kind === 'atomic' || node.kind === 'final')).map((node) => node.label);
   return (
     <svg
-      class="machine"
+      class={`machine${actualSize ? ' actual-size' : ''}`}
       viewBox={`-12 -4 ${diagram.width + 24} ${diagram.height + 8}`}
       width={diagram.width + 24}
       role="img"

@@ -18,6 +18,7 @@ function loadDiagram(): Promise<MachineDiagram> {
 export function MachineView({ store }: { store: DashboardStore }) {
   const [diagram, setDiagram] = useState<MachineDiagram | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [actualSize, setActualSize] = useState(false);
   useEffect(() => {
     loadDiagram().then(setDiagram, (failure: Error) => setError(failure.message));
   }, []);
@@ -27,8 +28,13 @@ export function MachineView({ store }: { store: DashboardStore }) {
   return (
     <div class="machine-view">
       <section class="machine-canvas" aria-label="Controller machine diagram">
+        <div class="canvas-tools">
+          <button type="button" aria-pressed={actualSize} onClick={() => setActualSize(!actualSize)}>
+            {actualSize ? 'Fit to the window' : 'Actual size'}
+          </button>
+        </div>
         {error && <p class="error">{error}</p>}
-        {diagram && controller && <MachineDiagramSvg diagram={diagram} active={controller.activeStates.join(' ')} />}
+        {diagram && controller && <MachineDiagramSvg diagram={diagram} active={controller.activeStates.join(' ')} actualSize={actualSize} />}
       </section>
       <aside class="machine-side" aria-label="Controller state">
         {controller && (
