@@ -53,10 +53,12 @@ function podChange(name: string, deleted = false): KubeStateChange {
 class StreamReader {
   readonly messages: StreamMessage[] = [];
   ended = false;
-  private readonly abort = new AbortController();
 
-  constructor(readonly status: number, body: ReadableStream<Uint8Array> | null, abort: AbortController) {
-    this.abort = abort;
+  constructor(
+    readonly status: number,
+    body: ReadableStream<Uint8Array> | null,
+    private readonly abort: AbortController,
+  ) {
     if (body) void this.read(body);
   }
 
