@@ -108,6 +108,11 @@ export class SouthboundValueStates {
     while (!this.closed) {
       try {
         const watch = await this.openAndLoad();
+        // Closed while the watch was opening: close() could not reach it.
+        if (this.closed) {
+          watch.close();
+          return;
+        }
         delay = minRetry;
         this.setStatus({ watch: 'watching' });
         await watch.ended;
