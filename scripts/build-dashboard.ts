@@ -29,6 +29,8 @@ export async function buildDashboard(outDir = join(packageRoot(), 'dist', 'dashb
   });
   await build({ ...common, entryPoints: [join(source, 'styles.css')], outfile: join(outDir, 'app.css') });
   copyFileSync(join(source, 'index.html'), join(outDir, 'index.html'));
+  // The bundle carries Preact (MIT): its notice ships beside it.
+  copyFileSync(join(packageRoot(), 'node_modules', 'preact', 'LICENSE'), join(outDir, 'THIRD-PARTY-LICENSES.preact.txt'));
   const diagram = await layoutMachine(machineGraph(controllerMachine));
   writeFileSync(join(outDir, 'machine.json'), `${JSON.stringify(diagram)}\n`);
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { ControllerError } from '../../src/api/errors';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -22,10 +23,9 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /** Chromium is not installed where expected. */
-export class ChromiumMissingError extends Error {
-  constructor(path: string) {
+export class ChromiumMissingError extends ControllerError {
+  constructor(readonly path: string) {
     super(`Chromium not found at ${path}: install Debian's chromium ("bash scripts/install-test-deps.sh", or "apt-get install chromium"), or set CHROMIUM_PATH`);
-    this.name = 'ChromiumMissingError';
   }
 }
 

@@ -26,7 +26,7 @@ function Row({ event, maxLog, selected, onSelect }: { event: EventSummary; maxLo
       data-result={event.result}
       data-tags={event.tags.join(' ')}
       tabIndex={0}
-      aria-selected={selected}
+      aria-current={selected ? 'true' : undefined}
       onClick={onSelect}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
