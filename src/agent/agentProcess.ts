@@ -131,6 +131,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       metrics,
       requestResync: () => watcher.requestResync(),
       dbWatcher: watcher,
+      southbound,
       host: config.rest.host,
       port: config.rest.port,
       token: config.rest.token,

@@ -71,6 +71,7 @@ function printUrls(io: CommandIo, agent: RunningAgent, southbound: SouthboundSer
   io.out(
     [
       '',
+      `dashboard:         ${agent.restUrl}/dashboard/   (live, in a browser; docs/dashboard.md)`,
       `REST API:          ${agent.restUrl}`,
       `  event history:   ${agent.restUrl}/controller/event-history?last=10   (or: contivctl history --url ${agent.restUrl} --last 10)`,
       `  state:           ${agent.restUrl}/controller/state`,

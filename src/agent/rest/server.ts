@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Controller } from '../../controller';
 import type { DbWatcherStatusSource } from '../dbWatcherMetrics';
 import type { ControllerMetrics } from '../metrics';
+import { dashboardPlugin } from '../dashboard/plugin';
+import type { SouthboundStateSource } from '../dashboard/valueStates';
 import { RestServerError, type ErrorBody } from './errors';
 import { stringifyJson } from './json';
 import { DebugRequestLog } from './requestLog';
@@ -25,6 +27,8 @@ export interface RestServerOptions {
   host?: string;
   /** Default 9191; 0 = any free port (see `url`). */
   port?: number;
+  /** The southbound client: the dashboard (/dashboard/) shows its value states. */
+  southbound?: SouthboundStateSource;
   /** Bearer token protecting the POST routes. */
   token?: string;
   logger: Logger;
@@ -69,6 +73,7 @@ function buildApp(options: RestServerOptions): FastifyInstance {
   registerResyncRoute(app, { requestResync: options.requestResync, token: options.token });
   registerHealthRoutes(app, options.controller, options.dbWatcher);
   registerMetricsRoute(app, options.metrics);
+  void app.register(dashboardPlugin, { controller: options.controller, dbWatcher: options.dbWatcher, southbound: options.southbound, token: options.token, logger: options.logger });
   return app;
 }
 
