@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Controller } from '../../controller';
 import { KubeStateWriter } from '../../dbwatcher/kubeStateWriter';
@@ -12,31 +12,33 @@ import { runScenario } from '../../../examples/network/scenario';
 import { startAgent, type RunningAgent } from '../agentProcess';
 import { loadAgentConfig, type AgentConfig } from '../config';
 import { createAgentLogger } from '../logging';
-import { inspectorFlagOptions, inspectorHelp, startInspectorFromFlags } from './inspectorFlags';
-import { errorMessage, stringFlag, type CommandIo, type FlagValues, defaultIo } from './io';
+import { addInspectorOptions, startInspectorFromOptions } from './inspectorFlags';
+import { errorMessage, stringOption, type CommandIo, type OptionValues } from './io';
 import { stopAgent } from './lifecycle';
+import { EXIT, type CommandRunner } from './runner';
+import { addSettingOptions, settingFlagValues } from './settingOptions';
 import { firstShutdownSignal } from './signals';
-import { settingFlagOptions, settingFlagValues } from './settingFlags';
+import { startFailureMessage } from './startFailure';
 
-export const DEMO_USAGE = `Usage: contivctl demo [options]
+const DEMO_DESCRIPTION =
+  'Runs everything in one process on embedded defaults: the reference southbound (with the network example\'s ' +
+  'dependency rules) on a free loopback port, the embedded store in a temporary data directory, the agent with the ' +
+  'example network handlers and the REST API; then writes a scripted scenario (namespaces, pods, a service, an ' +
+  'external config change, a failing key the southbound retries, a RevertOnFailure event that reverts, a healing ' +
+  'resync) and prints what happens. Stays up until Ctrl-C, so you can look at the URLs it prints.';
 
-Runs everything in one process on embedded defaults: the reference southbound (with the network
-example's dependency rules) on a free loopback port, the embedded store in a temporary data
-directory, the agent with the example network handlers and the REST API; then writes a scripted
-scenario (namespaces, pods, a service, an external config change, a failing key the southbound
-retries, a RevertOnFailure event that reverts, a healing resync) and prints what happens.
-Stays up until Ctrl-C, so you can look at the URLs it prints.
-
-Options:
-  --pretty                  human-readable logs with the NEW EVENT / FINALIZED EVENT banners
-  --exit-after-scenario     stop (gracefully, exit 0) once the scenario is done
-  --history-out <file>      on exit, write the whole event history (REST JSON) to <file>
-  --data-dir <dir>          keep the embedded store here [a temporary directory, removed on exit]
-  --rest-port <port>        REST API port [9191; 0 = any free port]
-${inspectorHelp()}
-  -h, --help                show this help
-Every setting of "contivctl agent --help" is accepted too (e.g. --log-level debug).
-`;
+export function registerDemoCommand(program: Command, runner: CommandRunner): Command {
+  const command = program
+    .command('demo')
+    .summary('run everything in one process on embedded defaults, with a scripted scenario')
+    .description(DEMO_DESCRIPTION)
+    .option('--exit-after-scenario', 'stop (gracefully, exit 0) once the scenario is done')
+    .option('--history-out <file>', 'on exit, write the whole event history (REST JSON) to <file>');
+  addInspectorOptions(command);
+  addSettingOptions(command);
+  command.addHelpText('after', '\nThe demo keeps its store in a temporary directory (removed on exit) unless --data-dir is given.');
+  return runner.action(command, (options) => runDemo(options, runner.io), { exitWhenDone: true });
+}
 
 /** The demo's own defaults, below environment variables and flags. */
 function demoDefaults(dataDir: string): Map<string, string | boolean> {
@@ -85,23 +87,7 @@ function printUrls(io: CommandIo, agent: RunningAgent, southbound: SouthboundSer
 }
 
 /** `contivctl demo ...`: resolves with the exit code. */
-export async function runDemoCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let values: FlagValues;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: { ...settingFlagOptions(), ...inspectorFlagOptions(), 'exit-after-scenario': { type: 'boolean' }, 'history-out': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }).values as FlagValues;
-  } catch (error) {
-    io.err(`demo: ${errorMessage(error)}\n\nRun "contivctl demo --help" for the options.\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.out(DEMO_USAGE);
-    return 0;
-  }
+async function runDemo(values: OptionValues, io: CommandIo): Promise<number> {
   const tempDir = mkdtempSync(join(tmpdir(), 'contivctl-demo-'));
   let southbound: SouthboundServer | undefined;
   let agent: RunningAgent | undefined;
@@ -114,7 +100,7 @@ export async function runDemoCommand(argv: string[], io: CommandIo = defaultIo()
       config = loadAgentConfig({ defaults: demoDefaults(tempDir), flags });
     } catch (error) {
       io.err(`demo: ${errorMessage(error)}\n`);
-      return 2;
+      return EXIT.usage;
     }
     logger = createAgentLogger(config.log);
     const signal = firstShutdownSignal(logger);
@@ -125,8 +111,8 @@ export async function runDemoCommand(argv: string[], io: CommandIo = defaultIo()
     });
     // The southbound is the demo's own: its address overrides any setting.
     config = { ...config, southbound: { address: southbound.address } };
-    const inspector = await startInspectorFromFlags(values, logger, io);
-    if (inspector === 'failed') return 1;
+    const inspector = await startInspectorFromOptions(values, logger, io);
+    if (inspector === 'failed') return EXIT.failed;
     const registry = networkResourceRegistry();
     const started = await startAgent(config, { handlers: createNetworkHandlers(), registry, types: networkTypes, logger, inspect: inspector?.inspect });
     agent = started;
@@ -148,19 +134,18 @@ export async function runDemoCommand(argv: string[], io: CommandIo = defaultIo()
     );
     const outcome = await Promise.race([scenario, signal.then(() => 'signal' as const)]);
     admin.close();
-    if (outcome === 'failed') code = 1;
-    if (outcome === 'done' && values['exit-after-scenario'] !== true) {
+    if (outcome === 'failed') code = EXIT.failed;
+    if (outcome === 'done' && values.exitAfterScenario !== true) {
       io.out(`\nScenario done. The agent keeps running: look at the URLs above; Ctrl-C stops it.\n`);
       await signal;
     }
-    const stopCode = await stopAgent(started, logger, stringFlag(values, 'history-out'));
+    const stopped = await stopAgent(started, logger, { historyOut: stringOption(values, 'historyOut'), shutdownTimeoutMs: config.shutdownTimeout });
     agent = undefined;
     await inspector?.close();
-    return code || stopCode;
+    return code || stopped.code;
   } catch (error) {
-    logger?.fatal({ err: error }, 'demo failed');
-    io.err(`demo: ${errorMessage(error)}\n`);
-    return 1;
+    io.err(`demo: ${startFailureMessage(error)}\n`);
+    return EXIT.failed;
   } finally {
     if (agent) await agent.close().catch(() => undefined);
     await southbound?.stop();

@@ -1,36 +1,45 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { controllerMachine } from '../../../machines/controller.machine';
-import { errorMessage, type CommandIo, defaultIo } from './io';
+import type { CommandIo, OptionValues } from './io';
+import { EXIT, type CommandRunner } from './runner';
 
-export const MACHINE_USAGE = `Usage: contivctl machine [options]
+/**
+ * Functions of the machine config as JSON: the named implementations are strings already; the
+ * built-in actions XState makes inline (`assign(...)`, `sendTo(...)`) are functions, which
+ * JSON.stringify would print as `null`. They appear by their XState type, with what they assign
+ * or whom they send to.
+ */
+function describeFunction(value: (...args: unknown[]) => unknown): unknown {
+  const action = value as { type?: unknown; assignment?: unknown; to?: unknown };
+  if (typeof action.type !== 'string') return { type: value.name || 'inline function' };
+  return {
+    type: action.type,
+    ...(action.assignment !== null && typeof action.assignment === 'object' && { assigns: Object.keys(action.assignment) }),
+    ...(typeof action.to === 'string' && { to: action.to }),
+  };
+}
 
-Prints the controller's XState machine as JSON, for the Stately editor and visualizer.
+/** The machine as JSON: every action, guard and actor by name. */
+export function machineJson(definition: boolean): string {
+  const json: unknown = definition ? controllerMachine.toJSON() : controllerMachine.config;
+  return JSON.stringify(json, (_key, value: unknown) => (typeof value === 'function' ? describeFunction(value as () => unknown) : value), 2);
+}
 
-Options:
-  --definition   the resolved definition (machine.toJSON(): every state node with its
-                 transitions, ids and delays) instead of the machine config
-  -h, --help     show this help
+export function registerMachineCommand(program: Command, runner: CommandRunner): Command {
+  const command = program
+    .command('machine')
+    .summary("print the controller's XState machine as JSON (Stately editor/visualizer)")
+    .description(
+      "Prints the controller's XState machine as JSON, for the Stately editor and visualizer: the machine config (the object given " +
+        'to setup(...).createMachine()); paste it into the editor\'s "Import" as createMachine(<json>). Guards, actions and actors ' +
+        'appear by name (their implementations live in actors/); the built-in actions XState makes inline by their type ' +
+        '(xstate.assign with the keys it assigns, xstate.sendTo with its target).',
+    )
+    .option('--definition', 'the resolved definition (machine.toJSON(): every state node with its transitions, ids and delays) instead');
+  return runner.action(command, (options) => runMachine(options, runner.io));
+}
 
-The default output is the machine config (the object given to setup(...).createMachine()):
-paste it into the Stately editor's "Import" (as createMachine(<json>)) to see and edit the
-diagram; the implementations are referenced by name and live in actors/.
-`;
-
-/** `contivctl machine ...`: resolves with the exit code. */
-export async function runMachineCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let definition: boolean;
-  try {
-    const { values } = parseArgs({ args: argv, options: { definition: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.out(MACHINE_USAGE);
-      return 0;
-    }
-    definition = values.definition === true;
-  } catch (error) {
-    io.err(`machine: ${errorMessage(error)}\n\n${MACHINE_USAGE}`);
-    return 2;
-  }
-  const json = definition ? controllerMachine.toJSON() : controllerMachine.config;
-  io.out(`${JSON.stringify(json, null, 2)}\n`);
-  return 0;
+async function runMachine(options: OptionValues, io: CommandIo): Promise<number> {
+  io.out(`${machineJson(options.definition === true)}\n`);
+  return EXIT.ok;
 }
