@@ -21,9 +21,10 @@ const BUILT_IN_EVENTS: ReadonlyMap<string, string> = new Map([
 export const DEFAULT_MAX_EVENT_LABELS = 30;
 export const OTHER_EVENT_LABEL = 'other';
 
-/** `Pod MTU Change` -> `pod_mtu_change`: lower case, one `_` between words, at most 60 characters. */
+/** `Pod MTU Change`, `PodMtuChange` -> `pod_mtu_change`: lower case, one `_` between words, at most 60 characters. */
 export function snakeLabel(name: string): string {
   const snake = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
