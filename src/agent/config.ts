@@ -93,6 +93,8 @@ function tlsOf(values: Resolved, prefix: 'etcd' | 'southbound'): TlsFiles | unde
   if (!!tls.cert !== !!tls.key) {
     throw new AgentConfigError(`${prefix}.tls.${tls.cert ? 'key' : 'cert'}`, sourceOf(values, `${prefix}.tls.${tls.cert ? 'cert' : 'key'}`), 'a client certificate needs both cert and key');
   }
+  // etcd3 takes TLS only with a CA (it has no "system roots" mode).
+  if (prefix === 'etcd' && !tls.ca) throw new AgentConfigError('etcd.tls.ca', 'default', 'TLS to etcd needs the CA of its certificate');
   try {
     loadTlsMaterial(tls);
   } catch (error) {
@@ -149,8 +151,6 @@ function isLoopback(host: string): boolean {
 function buildConfig(values: Resolved, cwd: string): AgentConfig {
   const get = <T>(key: string): T | undefined => values.get(key)?.value as T | undefined;
   const etcdTls = tlsOf(values, 'etcd');
-  // etcd3 takes TLS only with a CA (it has no "system roots" mode).
-  if (etcdTls && !etcdTls.ca) throw new AgentConfigError('etcd.tls.ca', 'default', 'TLS to etcd needs the CA of its certificate');
   const southboundTls = tlsOf(values, 'southbound');
   const serverName = get<string>('southbound.tls.serverName');
   const rest = {

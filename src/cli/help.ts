@@ -1,4 +1,5 @@
-import type { Command, Help, HelpConfiguration } from 'commander';
+import type { Command, Help, HelpConfiguration, Option } from 'commander';
+import { NEGATABLE_OPTIONS } from '../agent/commands/settingOptions';
 
 /** Columns of help when stdout is not a terminal (a pager, a file, a test). */
 export const NON_TTY_HELP_WIDTH = 100;
@@ -20,6 +21,9 @@ export function helpConfiguration(width: number): HelpConfiguration {
   return {
     helpWidth: width,
     minWidthToWrap: 20,
+    optionTerm(option: Option): string {
+      return NEGATABLE_OPTIONS.has(option) ? option.flags.replace(/^--/, '--[no-]') : option.flags;
+    },
     padWidth(this: Help, command: Command, helper: Help): number {
       const widest = Math.max(
         helper.longestOptionTermLength(command, helper),

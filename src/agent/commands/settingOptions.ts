@@ -22,6 +22,9 @@ const PLACEHOLDERS: Record<SettingSpec['kind'], string> = {
   level: '<level>',
 };
 
+/** Boolean options that also have a hidden `--no-` form: the help shows them as `--[no-]flag`. */
+export const NEGATABLE_OPTIONS = new WeakSet<Option>();
+
 /** commander's attribute name of a flag: `controller-delay-retry` -> `controllerDelayRetry`. */
 function attributeOf(flag: string): string {
   return new Option(`--${flag}`).attributeName();
@@ -40,7 +43,9 @@ export function addSettingOptions(command: Command): Command {
   for (const spec of AGENT_SETTINGS) {
     const flag = flagNameOf(spec.key);
     if (spec.kind === 'boolean') {
-      command.addOption(new Option(`--${flag}`, describe(spec)).helpGroup(SETTINGS_HELP_GROUP));
+      const option = new Option(`--${flag}`, describe(spec)).helpGroup(SETTINGS_HELP_GROUP);
+      NEGATABLE_OPTIONS.add(option);
+      command.addOption(option);
       command.addOption(new Option(`--no-${flag}`).hideHelp());
     } else {
       command.addOption(new Option(`--${flag} ${PLACEHOLDERS[spec.kind]}`, describe(spec)).helpGroup(SETTINGS_HELP_GROUP));
