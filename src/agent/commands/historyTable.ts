@@ -4,8 +4,10 @@ import { alignedTable } from './textTable';
 /** Records as the REST API serializes them (bigints as strings). */
 export type WireRecord = Omit<EventRecord, 'txn'> & { txn?: { seqNum?: string } };
 
-/** Characters of the KEYS and RESULT cells kept; the full text is in `--json`. */
+/** Characters of the KEYS cell kept; the full text is in `--json`. */
 const CELL_CHARS = 48;
+/** RESULT is the last column: longer, so that an error keeps its cause. */
+const RESULT_CHARS = 120;
 /** Keys named in a cell, then `(+N)`. */
 const CELL_KEYS = 3;
 
@@ -61,8 +63,8 @@ export function eventKeys(record: Pick<WireRecord, 'name' | 'description'>): str
 /** `ok`, or what failed first: a handler's error, else the transaction's. */
 export function eventResult(record: WireRecord): string {
   const failed = record.handlers.find((call) => call.error !== undefined);
-  if (failed) return cut(`error: ${failed.handler}${failed.revert ? ' (revert)' : ''}: ${failed.error}`);
-  if (record.txnError) return cut(`error: txn: ${record.txnError}`);
+  if (failed) return cut(`error: ${failed.handler}${failed.revert ? ' (revert)' : ''}: ${failed.error}`, RESULT_CHARS);
+  if (record.txnError) return cut(`error: txn: ${record.txnError}`, RESULT_CHARS);
   return 'ok';
 }
 
