@@ -123,7 +123,7 @@ describe('loadAgentConfig', () => {
   test('docs/operations.md lists every setting with its variable and flag', () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
     for (const spec of AGENT_SETTINGS) {
-      expect(doc).toContain(`| \`${spec.key}\` | \`${envNameOf(spec.key)}\` | \`--${flagNameOf(spec.key)}\``);
+      expect(doc).toContain(`| \`${spec.key}\` | \`${envNameOf(spec.key)}\` | \`--${spec.kind === 'boolean' ? '[no-]' : ''}${flagNameOf(spec.key)}\``);
     }
   });
 });

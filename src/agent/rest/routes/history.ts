@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Controller } from '../../../controller';
 import { parseHistoryRequest, type HistoryRequest } from '../historyQuery';
 import { jsonArrayStream } from '../jsonStream';
+import { recordJson } from '../recordJson';
 
 /** The query string of the next page: the request's own parameters, with the page's cursor. */
 function nextPageQuery(raw: Readonly<Record<string, unknown>>, request: HistoryRequest, after: number, end: number): string {
@@ -33,6 +34,6 @@ export function registerHistoryRoute(app: FastifyInstance, controller: Controlle
       const after = records[records.length - 1].seqNum;
       reply.header('link', `</controller/event-history?${nextPageQuery(raw, page, after, end)}>; rel="next"`);
     }
-    return reply.type('application/json; charset=utf-8').send(jsonArrayStream(records));
+    return reply.type('application/json; charset=utf-8').send(jsonArrayStream(records, recordJson));
   });
 }
