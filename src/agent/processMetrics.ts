@@ -1,13 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as prom from 'prom-client';
-import { packageRoot } from '../packageRoot';
-
-/** This package's version (package.json), for `--version` and `build_info`. */
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
-}
+import { packageVersion } from './packageVersion';
 
 /**
  * prom-client's default metrics that `promtool check metrics` rejects: gauges named `_total`.

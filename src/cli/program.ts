@@ -9,9 +9,7 @@ import { registerPassThroughCommand } from '../agent/commands/passThrough';
 import { registerResyncCommand } from '../agent/commands/resync';
 import { EXIT, type CommandRunner } from '../agent/commands/runner';
 import { handOverSouthboundToken } from '../agent/commands/southboundToken';
-import { packageVersion } from '../agent/processMetrics';
-import { runWriterCommand } from '../dbwatcher/writerCommand';
-import { runSouthboundCommand } from '../southbound/agent/cli';
+import { packageVersion } from '../agent/packageVersion';
 import { helpConfiguration, helpWidth } from './help';
 
 /** How a run of contivctl ended. */
@@ -68,14 +66,15 @@ export async function runContivctl(argv: string[], io: CommandIo = defaultIo()):
   registerPassThroughCommand(program, runner, {
     name: 'southbound',
     summary: 'run the reference southbound agent (gRPC KV scheduler)',
-    run: async (args) => (handOverSouthboundToken(io) ? runSouthboundCommand(args) : EXIT.usage),
+    run: async (args) => (handOverSouthboundToken(io) ? (await import('../southbound/agent/cli')).runSouthboundCommand(args) : EXIT.usage),
   });
   registerPassThroughCommand(program, runner, {
     name: 'put',
     summary: 'put a Kubernetes resource or external config into etcd or the embedded store',
-    run: (args) => runWriterCommand(['put', ...args]),
+    run: async (args) => (await import('../dbwatcher/writerCommand')).runWriterCommand(['put', ...args]),
   });
-  registerPassThroughCommand(program, runner, { name: 'delete', summary: 'delete a Kubernetes resource or external config', run: (args) => runWriterCommand(['delete', ...args]) });
+  registerPassThroughCommand(program, runner, { name: 'delete', summary: 'delete a Kubernetes resource or external config', run: async (args) => (await import('../dbwatcher/writerCommand')).runWriterCommand(['delete', ...args]),
+  });
   registerHistoryCommand(program, runner);
   registerResyncCommand(program, runner);
   registerMachineCommand(program, runner);
