@@ -50,7 +50,7 @@ test('the help of every command exits 0 and fits 100 columns when stdout is not 
 test('config print: every setting, its value and where it came from (default, file, variable, flag); tokens redacted', async () => {
   const file = join(dir, 'agent.yaml');
   writeFileSync(file, 'controller:\n  delayRetry: 250\nrest:\n  token: file-secret\n');
-  const printed = await runCli(['config', 'print', '--config', file, '--rest-port', '9300', '--no-pretty'], { CONTIVCTL_AGENT_LABEL: 'vpp7' });
+  const printed = await runCli(['config', 'print', '--config', file, '--rest-port', '9300', '--no-pretty'], { CONTIVCTL_AGENT_LABEL: 'vpp7', CONTIVCTL_DATA_DIR: join(dir, 'elsewhere') });
   expect(printed.code).toBe(0);
   const rows = new Map(printed.stdout.trimEnd().split('\n').map((line) => [line.split(/\s+/)[0], line.split(/\s{2,}/)] as const));
   expect(rows.get('KEY')).toEqual(['KEY', 'VALUE', 'SOURCE']);
@@ -58,6 +58,7 @@ test('config print: every setting, its value and where it came from (default, fi
   expect(rows.get('controller.delayAfterErrorHealing')).toEqual(['controller.delayAfterErrorHealing', '5000', 'default']);
   expect(rows.get('agentLabel')).toEqual(['agentLabel', 'vpp7', 'environment variable CONTIVCTL_AGENT_LABEL']);
   expect(rows.get('rest.port')).toEqual(['rest.port', '9300', 'flag --rest-port']);
+  expect(rows.get('dataDir')).toEqual(['dataDir', join(dir, 'elsewhere'), 'environment variable CONTIVCTL_DATA_DIR']);
   expect(rows.get('log.pretty')).toEqual(['log.pretty', 'false', 'flag --log-pretty']);
   expect(rows.get('rest.token')).toEqual(['rest.token', '<redacted>', `config file ${file}`]);
   expect(printed.stdout).not.toContain('file-secret');
@@ -84,6 +85,12 @@ test('the writer through the command line: put config names the flags of the typ
   expect(allowed.code).toBe(0);
   expect(allowed.stderr).toContain('leaving out unknown field "colour"');
   expect((await runCli(['put', '--help'])).stdout).toMatch(/^Usage: contivctl <put\|delete>/);
+});
+
+test('history with a token file that cannot be read: a usage error naming the file, exit 2', async () => {
+  const result = await runCli(['history', '--url', 'http://127.0.0.1:9', '--token-file', join(dir, 'missing.token')]);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/^history: --token-file .*missing\.token cannot be read: ENOENT/);
 });
 
 test('machine: every action appears by name; the inline ones by their XState type', async () => {

@@ -168,6 +168,13 @@ describe('the agent binary with a bad config', () => {
     }
   });
 
+  test('a REST host that is not an address of this machine: exit 1, with the flag and the setting that change it', async () => {
+    // TEST-NET-1 (RFC 5737): never an address of a local interface.
+    const result = await runCli(['agent', '--rest-host', '192.0.2.1', '--insecure-no-auth', '--rest-port', '0', '--data-dir', join(dir, 'unavailable'), '--southbound', '127.0.0.1:9']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('agent: REST host 192.0.2.1 is not an address of this machine; pass --rest-host or set rest.host\n');
+  });
+
   test('--help of every command exits 0 and documents its options', async () => {
     for (const [command, expected] of [
       ['agent', /CONTIVCTL_CONTROLLER_DELAY_RETRY/],
