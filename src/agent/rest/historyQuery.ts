@@ -62,7 +62,8 @@ function parseNonNegativeInteger(parameter: string, rawValue: unknown): number {
 }
 
 function parseCursor(rawValue: unknown): HistoryCursor {
-  const raw = Array.isArray(rawValue) || typeof rawValue !== 'string' ? single('cursor', rawValue) : rawValue;
+  if (Array.isArray(rawValue)) throw new InvalidRequestParameterError('cursor', rawValue, 'given more than once');
+  const raw = typeof rawValue === 'string' ? rawValue : '';
   const match = /^(\d+)\.(\d+)$/.exec(raw);
   const cursor = match ? { after: Number(match[1]), end: Number(match[2]) } : undefined;
   if (!cursor || !Number.isSafeInteger(cursor.after) || !Number.isSafeInteger(cursor.end) || cursor.after >= cursor.end) {
