@@ -4,6 +4,7 @@
  */
 import { runBaseline } from './baseline';
 import { runBurst, runStrict } from './controllerRuns';
+import { describeRestLoad, runRestLoad } from './restLoad';
 import { table, writeReport, type Measurement } from './report';
 import { benchHandlers, benchUpdates, kubeStateChanges } from './workload';
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     totalSeconds: (performance.now() - began) / 1000,
   });
   console.log(`written to ${path}`);
+  console.log(`\n${describeRestLoad(await runRestLoad())}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Root } from 'protobufjs';
 import type { InspectionEvent, Observer } from 'xstate';
@@ -8,10 +7,12 @@ import { openDbWatcher, type OpenedDbWatcher } from '../dbwatcher/openDbWatcher'
 import type { ResourceRegistry } from '../dbwatcher/registry';
 import type { KeyValueStore } from '../dbwatcher/store';
 import { GrpcSouthbound } from '../southbound/grpc/client';
-import { AgentConfigError, type AgentConfig, type TlsFiles } from './config';
+import type { AgentConfig } from './config';
+import { HandlerCalls, type HandlerCall } from './handlerCalls';
 import { createAgentLogger } from './logging';
 import { ControllerMetrics } from './metrics';
 import { startRestServer, type RestServer } from './rest/server';
+import { loadTlsMaterial } from './tlsFiles';
 
 export interface StartAgentOptions {
   /** In dependency order (default: none). */
@@ -33,25 +34,13 @@ export interface RunningAgent {
   /** The DB the watcher reads (etcd, or the embedded store): the demo writes its scenario here. */
   readonly store: KeyValueStore;
   readonly logger: Logger;
+  /** The handler call the controller made last: which handler holds a stop that does not finish. */
+  lastHandlerCall(): HandlerCall | undefined;
   /**
    * Graceful stop: a Shutdown event through the handlers (controller.close()), then the DB
    * watcher and its stores, the REST server and metrics, and the southbound client.
    */
   close(): Promise<void>;
-}
-
-function readPem(key: string, path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (cause) {
-    throw new AgentConfigError(key, 'TLS file', `cannot read ${path}: ${(cause as Error).message}`, { cause });
-  }
-}
-
-function readTls(prefix: string, files: TlsFiles | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
-  if (!files) return undefined;
-  return { ca: readPem(`${prefix}.tls.ca`, files.ca), cert: readPem(`${prefix}.tls.cert`, files.cert), key: readPem(`${prefix}.tls.key`, files.key) };
 }
 
 /** Runs `steps` in order even when some fail; every failure is logged, the first is rethrown. */
@@ -71,7 +60,9 @@ async function runAll(logger: Logger, steps: [string, () => Promise<void> | void
 /**
  * Starts an agent: the controller committing to the gRPC southbound, the DB watcher feeding it
  * (etcd when endpoints are configured, else standalone on the embedded store in `dataDir`), and
- * the REST API with metrics. A failure on the way stops what was started and rethrows.
+ * the REST API with metrics. What can fail for a reason the operator must fix (the REST port, the
+ * data directory) is done before the controller starts, so such a failure stops the agent
+ * without running a Shutdown event; a later failure stops what was started and rethrows.
  *
  * ```ts
  * const agent = await startAgent(loadAgentConfig({ file: 'agent.yaml' }), { handlers });
@@ -81,8 +72,9 @@ async function runAll(logger: Logger, steps: [string, () => Promise<void> | void
  */
 export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
   const logger = options.logger ?? createAgentLogger(config.log);
-  const southboundTls = readTls('southbound', config.southbound.tls);
-  const etcdTls = readTls('etcd', config.etcd.tls);
+  const southboundTls = config.southbound.tls && loadTlsMaterial(config.southbound.tls);
+  const etcdTls = config.etcd.tls && loadTlsMaterial(config.etcd.tls);
+  const calls = new HandlerCalls();
 
   const southbound = new GrpcSouthbound({
     address: config.southbound.address,
@@ -92,7 +84,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     logger: logger.child({ component: 'southbound-client' }),
   });
   const controller = createController({
-    handlers: options.handlers ?? [],
+    handlers: calls.observe(options.handlers ?? []),
     southbound,
     config: config.controller,
     logger,
@@ -112,7 +104,6 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     ]);
 
   try {
-    await controller.start();
     db = openDbWatcher({
       eventLoop: controller,
       agentLabel: config.agentLabel,
@@ -125,7 +116,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       remoteDBProbingInterval: config.controller.remoteDBProbingInterval,
     });
     const watcher = db.watcher;
-    metrics = new ControllerMetrics({ controller, dbWatcher: watcher });
+    metrics = new ControllerMetrics({ controller, dbWatcher: watcher, processMetrics: true, logger });
     rest = await startRestServer({
       controller,
       metrics,
@@ -137,23 +128,28 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       token: config.rest.token,
       logger,
     });
+    // Only now: a data directory in use or a taken port stopped the agent before any event ran.
+    await controller.start();
     watcher.start();
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
   }
-  const { url } = rest;
   const store = db.store;
+  if (config.rest.insecureNoAuth && config.rest.token === undefined) {
+    logger.warn({ restHost: config.rest.host }, 'REST API open without a token (--insecure-no-auth): anyone who reaches it can POST /controller/resync');
+  }
   logger.info(
-    { restUrl: url, southbound: config.southbound.address, db: config.etcd.endpoints.length > 0 ? config.etcd.endpoints : config.dataDir, agentLabel: config.agentLabel },
+    { restUrl: rest.url, southbound: config.southbound.address, db: config.etcd.endpoints.length > 0 ? config.etcd.endpoints : config.dataDir, agentLabel: config.agentLabel },
     'agent started',
   );
   let closing: Promise<void> | undefined;
   return {
     controller,
-    restUrl: url,
+    restUrl: rest.url,
     store,
     logger,
+    lastHandlerCall: () => calls.last,
     close: () => (closing ??= stopAll().then(() => logger.info('agent stopped'))),
   };
 }

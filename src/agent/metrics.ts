@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import * as prom from 'prom-client';
 import type { Subscription } from 'rxjs';
-import { EventMethodType, HealingResyncType } from '../api/enums';
+import { EventMethodType } from '../api/enums';
 import { HealingResync } from '../api/events/healingResync';
 import type { ProcessedEvent } from '../api/history';
 import type { Controller } from '../controller';
-import type { ControllerStateName } from '../../machines/controllerState';
+import { registerControllerGauges } from './controllerGauges';
 import { registerDbWatcherMetrics, type DbWatcherStatusSource } from './dbWatcherMetrics';
+import { DEFAULT_MAX_EVENT_LABELS, EventLabels } from './metricLabels';
+import { registerProcessMetrics } from './processMetrics';
 
 export const DEFAULT_METRICS_PREFIX = 'contiv_controller_';
 
@@ -18,24 +20,21 @@ export interface ControllerMetricsOptions {
   prefix?: string;
   /** Where a failure to record an event is reported (default: nowhere). */
   logger?: Logger;
-  /** The DB watcher, for its bad-key and local-mirror metrics (default: none). */
+  /** The DB watcher, for its connection, bad-key and local-mirror metrics (default: none). */
   dbWatcher?: DbWatcherStatusSource;
+  /**
+   * `build_info` and prom-client's default process and Node.js metrics (default false: they
+   * describe the whole process, so one registry per process should have them; the agent does).
+   */
+  processMetrics?: boolean;
+  /** Distinct `event` labels of user-defined events before the rest fold into `other` (default 30). */
+  maxEventLabels?: number;
 }
-
-/** Every state `health().state` can name; the `state` gauge exports each so that absent = 0, not missing. */
-const CONTROLLER_STATES: readonly ControllerStateName[] = [
-  'awaitingStartupResync',
-  'idle',
-  'resyncing',
-  'updating',
-  'reverting',
-  'fatal',
-  'stopping',
-  'stopped',
-];
 
 // Handlers and commits of a network agent take from well under a millisecond to seconds.
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// Waiting in a queue: from nothing (an idle loop) to minutes behind a resync of a big cluster.
+const WAIT_BUCKETS = [0.0001, 0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 
 /** The label value of a resync method: `full`, `downstream`, `upstream` (or `update`). */
 export function methodLabel(method: EventMethodType): string {
@@ -60,9 +59,9 @@ function handlerOperation(method: EventMethodType, revert: boolean): 'update' | 
 }
 
 /**
- * The controller's Prometheus metrics (docs/rest-and-metrics.md lists them). Per-event facts come
- * from `controller.processed$`; queue depths, state, readiness and the fatal flag are read at
- * scrape time, so they are exact whenever Prometheus looks, without a timer.
+ * The controller's Prometheus metrics (docs/rest-and-metrics.md lists them), named like
+ * controller-runtime's with our prefix. Per-event facts come from `controller.processed$`;
+ * queues, the running event, state, readiness and the fatal flag are read at scrape time.
  *
  * ```ts
  * const metrics = new ControllerMetrics({ controller });
@@ -73,9 +72,12 @@ function handlerOperation(method: EventMethodType, revert: boolean): 'update' | 
 export class ControllerMetrics {
   readonly registry: prom.Registry;
   private readonly subscription: Subscription;
+  private readonly labels: EventLabels;
 
   private readonly eventsProcessed: prom.Counter<'event' | 'result'>;
   private readonly eventSeconds: prom.Histogram<'event'>;
+  private readonly queueWait: prom.Histogram<'queue'>;
+  private readonly handlerCalls: prom.Counter<'handler' | 'operation'>;
   private readonly handlerSeconds: prom.Histogram<'handler' | 'operation'>;
   private readonly handlerErrors: prom.Counter<'handler' | 'operation'>;
   private readonly handlerTimeouts: prom.Counter<'handler' | 'operation'>;
@@ -88,128 +90,31 @@ export class ControllerMetrics {
     const { controller } = options;
     const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
     this.registry = options.registry ?? new prom.Registry();
+    this.labels = new EventLabels(options.maxEventLabels ?? DEFAULT_MAX_EVENT_LABELS);
     const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new prom.Counter<L>({ name: `${prefix}${name}`, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets = SECONDS_BUCKETS) =>
+      new prom.Histogram<L>({ name: `${prefix}${name}`, help, labelNames, buckets, registers });
 
-    this.eventsProcessed = new prom.Counter({
-      name: `${prefix}events_processed_total`,
-      help: 'Events processed, by event name and result (ok or error).',
-      labelNames: ['event', 'result'],
-      registers,
-    });
-    this.eventSeconds = new prom.Histogram({
-      name: `${prefix}event_processing_seconds`,
-      help: 'Time from the start of an event\'s processing to its end (handlers and commit), by event name.',
-      labelNames: ['event'],
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.handlerSeconds = new prom.Histogram({
-      name: `${prefix}handler_seconds`,
-      help: 'Duration of handler calls, by handler and operation (update, resync, revert).',
-      labelNames: ['handler', 'operation'],
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.handlerErrors = new prom.Counter({
-      name: `${prefix}handler_errors_total`,
-      help: 'Handler calls that returned an error, by handler and operation (update, resync, revert).',
-      labelNames: ['handler', 'operation'],
-      registers,
-    });
-    this.handlerTimeouts = new prom.Counter({
-      name: `${prefix}handler_timeouts_total`,
-      help: 'Handler calls that did not settle within handlerTimeout, by handler and operation.',
-      labelNames: ['handler', 'operation'],
-      registers,
-    });
-    this.commitSeconds = new prom.Histogram({
-      name: `${prefix}txn_commit_seconds`,
-      help: 'Duration of transaction commits to the southbound, by type (update, full, upstream, downstream).',
-      labelNames: ['type'],
-      buckets: SECONDS_BUCKETS,
-      registers,
-    });
-    this.txnErrors = new prom.Counter({
-      name: `${prefix}txn_errors_total`,
-      help: 'Transactions the southbound failed (entirely or for some keys), by event name.',
-      labelNames: ['event'],
-      registers,
-    });
-    this.resyncs = new prom.Counter({
-      name: `${prefix}resyncs_total`,
-      help: 'Resync events processed (healing ones included), by type (full, upstream, downstream).',
-      labelNames: ['type'],
-      registers,
-    });
-    this.healingResyncs = new prom.Counter({
-      name: `${prefix}healing_resyncs_total`,
-      help: 'Healing resyncs processed, by type (after_error: full resync after a failure; periodic: downstream).',
-      labelNames: ['type'],
-      registers,
-    });
+    this.eventsProcessed = counter('events_processed_total', 'Events processed, by event type and result (ok or error).', ['event', 'result']);
+    this.eventSeconds = histogram('event_processing_seconds', "Time from the start of an event's processing to its end (handlers and commit), by event type.", ['event']);
+    this.queueWait = histogram('queue_wait_seconds', 'Time events waited in their queue before their processing started, by queue (main, follow_up).', ['queue'], WAIT_BUCKETS);
+    this.handlerCalls = counter('handler_calls_total', 'Handler calls, by handler and operation (update, resync, revert).', ['handler', 'operation']);
+    this.handlerSeconds = histogram('handler_seconds', 'Duration of handler calls, by handler and operation (update, resync, revert).', ['handler', 'operation']);
+    this.handlerErrors = counter('handler_errors_total', 'Handler calls that returned an error, by handler and operation (update, resync, revert).', ['handler', 'operation']);
+    this.handlerTimeouts = counter('handler_timeouts_total', 'Handler calls that did not settle within handlerTimeout, by handler and operation.', ['handler', 'operation']);
+    this.commitSeconds = histogram('txn_commit_seconds', 'Duration of transaction commits to the southbound, by type (update, full, upstream, downstream).', ['type']);
+    this.txnErrors = counter('txn_errors_total', 'Transactions the southbound failed (entirely or for some keys), by event type.', ['event']);
+    this.resyncs = counter('resyncs_total', 'Resync events processed (healing ones included), by type (full, upstream, downstream).', ['type']);
+    this.healingResyncs = counter(
+      'healing_resyncs_total',
+      'Healing resyncs processed, by type (after_error: the full resync after a failure or an outage; periodic: downstream).',
+      ['type'],
+    );
 
-    new prom.Gauge({
-      name: `${prefix}event_queue_depth`,
-      help: 'Events waiting in the main queue.',
-      registers,
-      collect() {
-        this.set(controller.queueDepths().main);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}followup_queue_depth`,
-      help: 'Follow-up events (pushed by handlers) waiting to be processed.',
-      registers,
-      collect() {
-        this.set(controller.queueDepths().followUp);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}delayed_events`,
-      help: 'Events held back until the startup DB resync is processed.',
-      registers,
-      collect() {
-        this.set(controller.queueDepths().delayed);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}fatal`,
-      help: '1 once the controller hit a fatal error (the agent must be restarted), else 0.',
-      registers,
-      collect() {
-        this.set(controller.health().live ? 0 : 1);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}ready`,
-      help: '1 when a resync reached the southbound, the southbound is available and the controller is neither fatal nor stopping, else 0.',
-      registers,
-      collect() {
-        this.set(controller.health().ready ? 1 : 0);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}southbound_available`,
-      help: '1 while commits reach the southbound, 0 during an outage (retried with backoff).',
-      registers,
-      collect() {
-        this.set(controller.health().southboundAvailable ? 1 : 0);
-      },
-    });
-    new prom.Gauge({
-      name: `${prefix}state`,
-      help: 'The controller machine\'s current state: 1 for the state it is in, 0 for the others.',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        const current = controller.health().state;
-        this.reset();
-        for (const state of CONTROLLER_STATES) this.set({ state }, state === current ? 1 : 0);
-        if (!CONTROLLER_STATES.includes(current)) this.set({ state: current }, 1);
-      },
-    });
-
+    registerControllerGauges(registers, prefix, controller, () => Date.now());
     if (options.dbWatcher) registerDbWatcherMetrics(registers, prefix, options.dbWatcher);
+    if (options.processMetrics) registerProcessMetrics(this.registry, prefix);
 
     const logger = options.logger;
     this.subscription = controller.processed$.subscribe({
@@ -229,25 +134,25 @@ export class ControllerMetrics {
     this.subscription.unsubscribe();
   }
 
-  private observe({ record, error, durationMs, handlerDurationsMs, commitDurationMs }: ProcessedEvent): void {
-    this.eventsProcessed.inc({ event: record.name, result: error ? 'error' : 'ok' });
-    this.eventSeconds.observe({ event: record.name }, durationMs / 1000);
+  private observe({ record, error, durationMs, handlerDurationsMs, commitDurationMs, queueWaitMs }: ProcessedEvent): void {
+    const event = this.labels.of(record.name);
+    this.eventsProcessed.inc({ event, result: error ? 'error' : 'ok' });
+    this.eventSeconds.observe({ event }, durationMs / 1000);
+    if (queueWaitMs !== undefined) this.queueWait.observe({ queue: record.isFollowUp ? 'follow_up' : 'main' }, queueWaitMs / 1000);
     record.handlers.forEach((call, index) => {
       const labels = { handler: call.handler, operation: handlerOperation(record.method, call.revert) };
-      const durationMs = handlerDurationsMs[index];
-      if (durationMs !== undefined) this.handlerSeconds.observe(labels, durationMs / 1000);
+      this.handlerCalls.inc(labels);
+      const callMs = handlerDurationsMs[index];
+      if (callMs !== undefined) this.handlerSeconds.observe(labels, callMs / 1000);
       if (call.error !== undefined) this.handlerErrors.inc(labels);
       if (call.timedOut) this.handlerTimeouts.inc(labels);
     });
     if (commitDurationMs !== undefined) this.commitSeconds.observe({ type: methodLabel(record.method) }, commitDurationMs / 1000);
-    if (record.txnError !== undefined) this.txnErrors.inc({ event: record.name });
+    if (record.txnError !== undefined) this.txnErrors.inc({ event });
     if (record.method !== EventMethodType.Update) {
       this.resyncs.inc({ type: methodLabel(record.method) });
-      if (record.name === HealingResync.eventName) {
-        // A periodic healing is a downstream resync, an after-error one a full resync (HealingResync.method()).
-        const type = record.method === EventMethodType.DownstreamResync ? HealingResyncType.Periodic : HealingResyncType.AfterError;
-        this.healingResyncs.inc({ type: type === HealingResyncType.Periodic ? 'periodic' : 'after_error' });
-      }
+      // A periodic healing is a downstream resync, any other a full resync (HealingResync.method()).
+      if (record.name === HealingResync.eventName) this.healingResyncs.inc({ type: record.method === EventMethodType.DownstreamResync ? 'periodic' : 'after_error' });
     }
   }
 }

@@ -12,7 +12,7 @@ export type SettingKind =
   | 'integer' // a controller count
   | 'duration' // milliseconds
   | 'string'
-  | 'secret' // a string never echoed in errors or logs
+  | 'secret' // a string never echoed in errors, logs or `config print`
   | 'path' // a file or directory; relative paths in a config file are relative to that file
   | 'list' // comma-separated in text, a list in a file
   | 'port'
@@ -78,6 +78,8 @@ export const DEFAULT_AGENT_LABEL = 'vpp1';
 export const DEFAULT_SOUTHBOUND_ADDRESS = '127.0.0.1:9111';
 export const DEFAULT_REST_HOST = '127.0.0.1';
 export const DEFAULT_REST_PORT = 9191;
+/** Below Kubernetes' default grace period (30 s), so the agent says what held it before a SIGKILL. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 20000;
 
 export const AGENT_SETTINGS: readonly SettingSpec[] = [
   ...controllerSettings(),
@@ -98,8 +100,21 @@ export const AGENT_SETTINGS: readonly SettingSpec[] = [
   { key: 'rest.port', kind: 'port', description: 'REST API port (0 = any free port)', defaultText: String(DEFAULT_REST_PORT) },
   { key: 'rest.token', kind: 'secret', description: 'bearer token protecting the POST routes' },
   { key: 'rest.tokenFile', kind: 'path', description: 'file holding the REST bearer token' },
+  {
+    key: 'rest.insecureNoAuth',
+    kind: 'boolean',
+    description: 'allow a non-loopback rest.host without a token (anyone who reaches it can POST a resync)',
+    defaultText: 'false',
+    aliases: ['insecure-no-auth'],
+  },
   { key: 'log.level', kind: 'level', description: `log level (${LOG_LEVELS.join(', ')})`, defaultText: 'info' },
   { key: 'log.pretty', kind: 'boolean', description: 'human-readable logs with NEW EVENT / FINALIZED EVENT banners', defaultText: 'false', aliases: ['pretty'] },
+  {
+    key: 'shutdownTimeout',
+    kind: 'duration',
+    description: 'grace period of a stop: beyond it the agent exits with code 1, naming the handler that held it (ms)',
+    defaultText: String(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  },
 ];
 
 /** `remoteDBProbingInterval` -> `remote DB Probing Interval` as words (acronyms kept whole). */

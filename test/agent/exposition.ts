@@ -23,7 +23,8 @@ const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)/y;
 function parseValue(text: string, line: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus parses floats as Go does: NaN in any case (prom-client writes `Nan`).
+  if (text.toLowerCase() === 'nan') return NaN;
   const value = Number(text);
   if (Number.isNaN(value)) throw new Error(`bad sample value in: ${line}`);
   return value;

@@ -115,18 +115,18 @@ describe('ControllerMetrics', () => {
 
     const m = await scrape();
     const processed = (event: string, result: string) => sampleValue(m, `${P}events_processed_total`, { event, result });
-    expect(processed('Database Resync', 'ok')).toBe(1);
-    expect(processed('Good', 'ok')).toBe(1);
-    expect(processed('HandlerFails', 'error')).toBe(1);
-    expect(processed('TxnFails', 'error')).toBe(1);
-    expect(processed('Reverts', 'error')).toBe(1);
-    expect(processed('Healing Resync', 'ok')).toBe(2);
-    expect(processed('Good', 'error')).toBeUndefined();
+    expect(processed('db_resync', 'ok')).toBe(1);
+    expect(processed('good', 'ok')).toBe(1);
+    expect(processed('handler_fails', 'error')).toBe(1);
+    expect(processed('txn_fails', 'error')).toBe(1);
+    expect(processed('reverts', 'error')).toBe(1);
+    expect(processed('healing_resync', 'ok')).toBe(2);
+    expect(processed('good', 'error')).toBeUndefined();
     expect(m.samples.filter((s) => s.name === `${P}events_processed_total`).reduce((sum, s) => sum + s.value, 0)).toBe(9);
 
     expect(sampleValue(m, `${P}handler_errors_total`, { handler: 'pods', operation: 'update' })).toBe(2);
     expect(sampleValue(m, `${P}handler_errors_total`, { handler: 'ipam' })).toBeUndefined();
-    expect(sampleValue(m, `${P}txn_errors_total`, { event: 'TxnFails' })).toBe(1);
+    expect(sampleValue(m, `${P}txn_errors_total`, { event: 'txn_fails' })).toBe(1);
     expect(sampleValue(m, `${P}healing_resyncs_total`, { type: 'after_error' })).toBe(2);
     expect(sampleValue(m, `${P}healing_resyncs_total`, { type: 'periodic' })).toBeUndefined();
     // Full: the DB resync and both healings; downstream and upstream: one each.
@@ -135,8 +135,8 @@ describe('ControllerMetrics', () => {
     expect(sampleValue(m, `${P}resyncs_total`, { type: 'upstream' })).toBe(1);
 
     // Timings: one observation per event, per handler call, per commit, as processed$ reported them.
-    expect(sampleValue(m, `${P}event_processing_seconds_count`, { event: 'Healing Resync' })).toBe(2);
-    expect(sampleValue(m, `${P}event_processing_seconds_count`, { event: 'Good' })).toBe(1);
+    expect(sampleValue(m, `${P}event_processing_seconds_count`, { event: 'healing_resync' })).toBe(2);
+    expect(sampleValue(m, `${P}event_processing_seconds_count`, { event: 'good' })).toBe(1);
     const handlerCalls = (handler: string, operation: string): number =>
       c
         .eventHistory()
@@ -153,7 +153,7 @@ describe('ControllerMetrics', () => {
     expect(commits(EventMethodType.Update)).toBeGreaterThan(0);
     expect(sampleValue(m, `${P}txn_commit_seconds_count`, { type: 'update' })).toBe(commits(EventMethodType.Update));
     expect(sampleValue(m, `${P}txn_commit_seconds_count`, { type: 'full' })).toBe(commits(EventMethodType.FullResync));
-    const bucket = m.samples.find((s) => s.name === `${P}event_processing_seconds_bucket` && s.labels.event === 'Good' && s.labels.le === '+Inf');
+    const bucket = m.samples.find((s) => s.name === `${P}event_processing_seconds_bucket` && s.labels.event === 'good' && s.labels.le === '+Inf');
     expect(bucket?.value).toBe(1);
 
     expect(sampleValue(m, `${P}fatal`)).toBe(0);
@@ -182,7 +182,7 @@ describe('ControllerMetrics', () => {
     c.pushEvent(new TestUpdate('Early1'));
     c.pushEvent(new TestUpdate('Early2'));
     let m = await scrape();
-    expect(sampleValue(m, `${P}delayed_events`)).toBe(2);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'delayed' })).toBe(2);
     expect(sampleValue(m, `${P}ready`)).toBe(0);
     expect(sampleValue(m, `${P}state`, { state: 'awaitingStartupResync' })).toBe(1);
     expect(sampleValue(m, `${P}state`, { state: 'idle' })).toBe(0);
@@ -194,18 +194,18 @@ describe('ControllerMetrics', () => {
     await waitFor(() => c.queueDepths().followUp === 2, 'the blocker pushed its follow-ups');
     for (const n of [1, 2, 3]) c.pushEvent(new TestUpdate(`Queued${n}`));
     m = await scrape();
-    expect(sampleValue(m, `${P}delayed_events`)).toBe(0);
-    expect(sampleValue(m, `${P}event_queue_depth`)).toBe(3);
-    expect(sampleValue(m, `${P}followup_queue_depth`)).toBe(2);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'delayed' })).toBe(0);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'main' })).toBe(3);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'follow_up' })).toBe(2);
     expect(sampleValue(m, `${P}state`, { state: 'updating' })).toBe(1);
     expect(sampleValue(m, `${P}ready`)).toBe(1);
 
     blocker.open();
     await waitForIdle(c, 9);
     m = await scrape();
-    expect(sampleValue(m, `${P}event_queue_depth`)).toBe(0);
-    expect(sampleValue(m, `${P}followup_queue_depth`)).toBe(0);
-    expect(sampleValue(m, `${P}events_processed_total`, { event: 'FollowUp1', result: 'ok' })).toBe(1);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'main' })).toBe(0);
+    expect(sampleValue(m, `${P}queue_depth`, { queue: 'follow_up' })).toBe(0);
+    expect(sampleValue(m, `${P}events_processed_total`, { event: 'follow_up1', result: 'ok' })).toBe(1);
   });
 
   test('the fatal gauge turns 1 and the state gauge says fatal once a handler fails fatally', async () => {
@@ -246,16 +246,19 @@ describe('ControllerMetrics', () => {
     const families = [...m.types.keys()].sort();
     expect(families).toEqual(
       [
-        'delayed_events',
         'event_processing_seconds',
-        'event_queue_depth',
         'events_processed_total',
         'fatal',
-        'followup_queue_depth',
+        'handler_calls_total',
         'handler_errors_total',
         'handler_seconds',
         'handler_timeouts_total',
         'healing_resyncs_total',
+        'longest_running_event_seconds',
+        'queue_adds_total',
+        'queue_depth',
+        'queue_refused_total',
+        'queue_wait_seconds',
         'ready',
         'resyncs_total',
         'southbound_available',
@@ -267,15 +270,15 @@ describe('ControllerMetrics', () => {
     for (const family of families) expect(m.help.get(family)).toMatch(/\w{3,}/);
     expect(m.types.get('node_agent_event_processing_seconds')).toBe('histogram');
     expect(m.types.get('node_agent_events_processed_total')).toBe('counter');
-    expect(m.types.get('node_agent_event_queue_depth')).toBe('gauge');
-    expect(sampleValue(m, 'node_agent_events_processed_total', { event: 'Database Resync', result: 'ok' })).toBe(1);
+    expect(m.types.get('node_agent_queue_depth')).toBe('gauge');
+    expect(sampleValue(m, 'node_agent_events_processed_total', { event: 'db_resync', result: 'ok' })).toBe(1);
 
     metrics.close();
     const later = new TestUpdate('AfterClose');
     c.pushEvent(later);
     await later.wait();
     const after = parseExposition(await registry.metrics());
-    expect(sampleValue(after, 'node_agent_events_processed_total', { event: 'AfterClose', result: 'ok' })).toBeUndefined();
-    expect(sampleValue(after, 'node_agent_events_processed_total', { event: 'Database Resync', result: 'ok' })).toBe(1);
+    expect(sampleValue(after, 'node_agent_events_processed_total', { event: 'after_close', result: 'ok' })).toBeUndefined();
+    expect(sampleValue(after, 'node_agent_events_processed_total', { event: 'db_resync', result: 'ok' })).toBe(1);
   });
 });

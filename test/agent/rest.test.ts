@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import pino from 'pino';
 import { DBResync, FatalError, InMemorySouthbound, type Controller, type EventHandler, type EventRecord, type Southbound } from '../../src';
 import { ControllerMetrics, DEFAULT_METRICS_PREFIX } from '../../src/agent/metrics';
-import { RestServerError } from '../../src/agent/rest/errors';
+import { RestAddressUnavailableError, RestPortInUseError, RestServerError } from '../../src/agent/rest/errors';
 import { startRestServer, type RestServer, type RestServerOptions } from '../../src/agent/rest/server';
 import { grpcFixture, type GrpcFixture } from '../southbound/grpcFixture';
 import { capturingLogger, recordingHandler, startController, TestUpdate } from '../support/harness';
@@ -281,7 +281,7 @@ describe('REST server: probes, state, resync, metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const metrics = parseExposition(await response.text());
-    expect(sampleValue(metrics, `${DEFAULT_METRICS_PREFIX}events_processed_total`, { event: 'Hello', result: 'ok' })).toBe(1);
+    expect(sampleValue(metrics, `${DEFAULT_METRICS_PREFIX}events_processed_total`, { event: 'hello', result: 'ok' })).toBe(1);
     expect(sampleValue(metrics, `${DEFAULT_METRICS_PREFIX}resyncs_total`, { type: 'full' })).toBe(1);
     expect(sampleValue(metrics, `${DEFAULT_METRICS_PREFIX}state`, { state: 'idle' })).toBe(1);
   });
@@ -311,7 +311,7 @@ describe('REST server: start-up errors', () => {
     return { controller, metrics };
   }
 
-  test('a port in use is a RestServerError naming the address, with the cause', async () => {
+  test('a port in use is a RestPortInUseError naming the port and the host, with the system error as its cause', async () => {
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');
@@ -319,9 +319,17 @@ describe('REST server: start-up errors', () => {
     const address = blocker.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     const error: unknown = await startRestServer({ ...(await controllerAndMetrics()), port: address.port, logger: silent }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RestPortInUseError);
     expect(error).toBeInstanceOf(RestServerError);
-    expect((error as Error).message).toContain(`cannot listen on 127.0.0.1:${address.port}`);
+    expect((error as Error).message).toBe(`REST port ${address.port} is in use (on 127.0.0.1)`);
     expect((error as Error).cause).toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  test('a host that is not an address of this machine is a RestAddressUnavailableError', async () => {
+    // TEST-NET-1 (RFC 5737): never assigned to a local interface.
+    const error: unknown = await startRestServer({ ...(await controllerAndMetrics()), host: '192.0.2.1', port: 0, logger: silent }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RestAddressUnavailableError);
+    expect((error as Error).message).toBe('REST host 192.0.2.1 is not an address of this machine');
   });
 
   test('an empty token or a bad port is refused before listening', async () => {

@@ -5,10 +5,12 @@ import { DEFAULT_CONTROLLER_CONFIG } from '../../src/api/config';
 import { AgentConfigError, loadAgentConfig } from '../../src/agent/config';
 import { AGENT_SETTINGS, envNameOf, flagNameOf } from '../../src/agent/settings';
 import { runCli } from './cliProcess';
+import { makeCertificates } from './testCertificates';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cli-config-test-'));
+  makeCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,8 +39,9 @@ describe('loadAgentConfig', () => {
       dataDir: join(dir, 'contivctl-data'),
       agentLabel: 'vpp1',
       southbound: { address: '127.0.0.1:9111', tls: undefined, token: undefined },
-      rest: { host: '127.0.0.1', port: 9191, token: undefined },
+      rest: { host: '127.0.0.1', port: 9191, token: undefined, insecureNoAuth: false },
       log: { level: 'info', pretty: false },
+      shutdownTimeout: 20000,
     });
   });
 
@@ -91,7 +94,7 @@ describe('loadAgentConfig', () => {
   test('secrets are never echoed in errors', () => {
     const error = configError(() => loadAgentConfig({ file: file('secret.yaml', 'rest:\n  token: [s3cr3t]\n'), env: {} }));
     expect(error.message).not.toContain('s3cr3t');
-    expect(error.message).toContain('<hidden>');
+    expect(error.message).toContain('<redacted>');
   });
 
   test('an unknown CONTIVCTL_ variable is an error (a typo would otherwise be ignored)', () => {
@@ -120,7 +123,7 @@ describe('loadAgentConfig', () => {
   test('docs/operations.md lists every setting with its variable and flag', () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
     for (const spec of AGENT_SETTINGS) {
-      expect(doc).toContain(`| \`${spec.key}\` | \`${envNameOf(spec.key)}\` | \`--${flagNameOf(spec.key)}\``);
+      expect(doc).toContain(`| \`${spec.key}\` | \`${envNameOf(spec.key)}\` | \`--${spec.kind === 'boolean' ? '[no-]' : ''}${flagNameOf(spec.key)}\``);
     }
   });
 });
@@ -130,7 +133,16 @@ describe('the agent binary with a bad config', () => {
     ['an unknown file key', (f: string) => ['agent', '--config', f], {}, /^agent: invalid agent config: rest\.prot \(config file .*\): unknown key/],
     ['a bad environment value', () => ['agent'], { CONTIVCTL_CONTROLLER_STARTUP_RESYNC_DEADLINE: '-5' }, /^agent: invalid agent config: controller\.startupResyncDeadline \(environment variable CONTIVCTL_CONTROLLER_STARTUP_RESYNC_DEADLINE\): -5 \(expected milliseconds between 0 and 2147483647\)/],
     ['a bad flag value', () => ['agent', '--rest-port', 'http'], {}, /^agent: invalid agent config: rest\.port \(flag --rest-port\): "http" is not valid \(expected an integer\)/],
-    ['an unknown flag', () => ['agent', '--rest-prot', '1'], {}, /^agent: Unknown option '--rest-prot'/],
+    ['an unknown flag', () => ['agent', '--rest-prot', '1'], {}, /^agent: unknown option '--rest-prot'\n\(Did you mean --rest-port\?\)\nRun "contivctl agent --help" for the options\./],
+    ['a value given to a boolean flag', () => ['agent', '--pretty', 'true'], {}, /^agent: too many arguments .*\n[^]*Flags such as --pretty take no value: write --pretty, or --no-pretty/],
+    ['an agent label with a slash', () => ['agent', '--agent-label', 'vpp/1'], {}, /^agent: invalid agent config: agentLabel \(flag --agent-label\): "vpp\/1" cannot be used: invalid agent label "vpp\/1": must be non-empty and contain no "\/"/],
+    ['a data dir that is a file', (f: string) => ['agent', '--data-dir', f], {}, /^agent: invalid agent config: dataDir \(flag --data-dir\): .*bad-agent\.yaml exists and is not a directory/],
+    [
+      'a REST host on the network without a token',
+      () => ['agent', '--rest-host', '0.0.0.0'],
+      {},
+      /^agent: invalid agent config: rest\.host \(flag --rest-host\): 0\.0\.0\.0 is not a loopback address and no rest\.token is set: anyone who reaches it could POST \/controller\/resync; set rest\.tokenFile \(or rest\.token\), or pass --insecure-no-auth/,
+    ],
     ['a handlers module that does not exist', () => ['agent', '--handlers', '/nonexistent/handlers.js'], {}, /^agent: cannot load handlers module \/nonexistent\/handlers\.js: Cannot find module/],
   ])('%s: exit 2 and a message naming it', async (_what, args, env, message) => {
     const config = file('bad-agent.yaml', 'rest:\n  prot: 1\n');
@@ -140,7 +152,7 @@ describe('the agent binary with a bad config', () => {
     expect(result.stdout).toBe('');
   });
 
-  test('a REST port already taken: exit 1 naming the address', async () => {
+  test('a REST port already taken: exit 1, said once, with the flag and the setting that change it, and no event run', async () => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -148,10 +160,19 @@ describe('the agent binary with a bad config', () => {
     try {
       const result = await runCli(['agent', '--rest-port', String(port), '--data-dir', join(dir, 'taken'), '--southbound', '127.0.0.1:9'], {});
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^agent: REST server cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(result.stderr).toBe(`agent: REST port ${port} is in use (on 127.0.0.1); pass --rest-port or set rest.port (0 = any free port)\n`);
+      // Nothing ran: no Shutdown event, no banner, no second copy of the error in the log.
+      expect(result.stdout).not.toMatch(/Shutdown|EADDRINUSE|in use/);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  test('a REST host that is not an address of this machine: exit 1, with the flag and the setting that change it', async () => {
+    // TEST-NET-1 (RFC 5737): never an address of a local interface.
+    const result = await runCli(['agent', '--rest-host', '192.0.2.1', '--insecure-no-auth', '--rest-port', '0', '--data-dir', join(dir, 'unavailable'), '--southbound', '127.0.0.1:9']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('agent: REST host 192.0.2.1 is not an address of this machine; pass --rest-host or set rest.host\n');
   });
 
   test('--help of every command exits 0 and documents its options', async () => {

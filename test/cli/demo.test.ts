@@ -66,32 +66,49 @@ test('demo --exit-after-scenario runs the whole scenario, exits 0, and its histo
 
 test('demo stays up after the scenario: history and resync work over REST, bad parameters get clear errors, SIGINT stops it with exit 0', async () => {
   const historyFile = join(dir, 'history.json');
-  demo = new CliProcess(['demo', '--pretty', '--rest-port', '0', '--history-out', historyFile]);
+  demo = new CliProcess(['demo', '--pretty', '--rest-port', '0', '--history-out', historyFile], { TZ: 'Asia/Kolkata' });
   await demo.waitForOutput(/Scenario done\. The agent keeps running/, 60_000);
   const url = (await demo.restUrl()).trim();
-  // --pretty prints the original's banners.
-  expect(demo.stdout).toMatch(/>{130}\n\*   NEW EVENT: Database Resync.*#0 \*\n/);
-  expect(demo.stdout).toMatch(/<{130}\n\*   FINALIZED EVENT: .*\n\*   HANDLED BY: .*took \d+ms \*\n/);
+  // --pretty prints the original's banners, 100 columns wide when stdout is not a terminal, and
+  // the other lines one per record with the local time and its offset.
+  expect(demo.stdout).toMatch(/>{100}\n\*   NEW EVENT: Database Resync.*#0 \*\n/);
+  expect(demo.stdout).toMatch(/<{100}\n\*   FINALIZED EVENT: .*\n\*   HANDLED BY: .*took \d+ms \*\n/);
   expect(demo.stdout).toMatch(/\*   REVERTED BY: pod-network +\*/);
+  expect(demo.stdout).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \+0530\] INFO: \[dbwatcher\] /m);
+  for (const line of demo.stdout.split('\n').filter((l) => /^[*<>]/.test(l))) expect(line).toHaveLength(100);
 
   const listed = await runCli(['history', '--url', url, '--json']);
   expect(listed.code).toBe(0);
-  expectScenarioEvents(JSON.parse(listed.stdout) as WireRecord[]);
+  const all = JSON.parse(listed.stdout) as WireRecord[];
+  expectScenarioEvents(all);
+  // Small pages: the command follows the API's Link header to the end.
+  const paged = await runCli(['history', '--url', url, '--json', '--page-size', '4']);
+  expect((JSON.parse(paged.stdout) as WireRecord[]).map((r) => r.seqNum)).toEqual(all.map((r) => r.seqNum));
+
+  const table = await runCli(['history', '--url', url, '--page-size', '5'], { TZ: 'Asia/Kolkata' });
+  expect(table.code).toBe(0);
+  const rows = table.stdout.trimEnd().split('\n');
+  expect(rows).toHaveLength(all.length + 1);
+  expect(rows[0]).toMatch(/^DATE +TIME +SEQ +EVENT +KEYS +DURATION +TXN +RESULT$/);
+  expect(rows[1]).toMatch(/^\d{4}-\d\d-\d\d  \d\d:\d\d:\d\d\.\d{3}\+05:30 +#0  Database Resync +.* \d+ ms +#\d+ +ok$/);
+  // The event's name once, then the key it is about.
+  const pod = rows.find((row) => row.includes('Kubernetes State Change') && row.includes('k8s/pod/'));
+  expect(pod?.match(/Kubernetes State Change/g)).toHaveLength(1);
+  expect(rows.some((row) => /error: txn: .*injected: TAP creation failed/.test(row))).toBe(true);
 
   const last = await runCli(['history', '--url', url, '--last', '2']);
   expect(last.code).toBe(0);
-  expect(last.stdout.trim().split('\n')).toHaveLength(2);
-  expect(last.stdout).toMatch(/^#\d+ +\d\d:\d\d:\d\d\.\d{3} /);
+  expect(last.stdout.trim().split('\n')).toHaveLength(3);
 
   const badNumber = await runCli(['history', '--url', url, '--seq-num', 'abc']);
   expect(badNumber.code).toBe(1);
-  expect(badNumber.stderr).toMatch(/^history: GET \/controller\/event-history\?seq-num=abc: HTTP 400: .*seq-num/);
+  expect(badNumber.stderr).toMatch(/^history: GET \/controller\/event-history\?seq-num=abc&limit=1000: HTTP 400: .*seq-num/);
   const unknown = await runCli(['history', '--url', url, '--seq-num', '99999']);
   expect(unknown.code).toBe(1);
   expect(unknown.stderr).toMatch(/HTTP 404: .*99999/);
   const usage = await runCli(['history', '--url', url, '--bogus']);
   expect(usage.code).toBe(2);
-  expect(usage.stderr).toMatch(/Unknown option '--bogus'/);
+  expect(usage.stderr).toMatch(/^history: unknown option '--bogus'/);
 
   const eventsBefore = (JSON.parse((await runCli(['history', '--url', url, '--json'])).stdout) as WireRecord[]).length;
   const resync = await runCli(['resync', '--url', url]);

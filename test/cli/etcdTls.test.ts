@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { SouthboundServer } from '../../src/southbound/agent/server';
 import { NETWORK_DEPENDENCY_RULES, networkKeys, networkResourceRegistry, podTapName } from '../../examples/network';
 import { findEtcdBinary, freePort } from '../support/etcd';
 import { CliProcess } from './cliProcess';
+import { makeCertificates } from './testCertificates';
 
 /**
  * `agent` with etcd over mutual TLS, configured by a YAML file whose certificate paths are
@@ -22,21 +23,6 @@ let southbound: SouthboundServer;
 let agent: CliProcess | undefined;
 let store: EtcdStore | undefined;
 const pem = (name: string): Buffer => readFileSync(join(dir, 'certs', name));
-
-function makeCertificates(): void {
-  if (spawnSync('openssl', ['version']).status !== 0) throw new Error('openssl is needed to make the test certificates: run scripts/install-test-deps.sh');
-  const certs = join(dir, 'certs');
-  execFileSync('mkdir', ['-p', certs]);
-  const openssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
-  };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca');
-  writeFileSync(join(certs, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const name of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', ...(name === 'server' ? ['-extfile', 'server.ext'] : []));
-  }
-}
 
 async function startEtcdWithTls(): Promise<void> {
   const clientPort = await freePort();
@@ -73,7 +59,7 @@ async function startEtcdWithTls(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cli-etcd-tls-'));
-  makeCertificates();
+  makeCertificates(dir);
   await startEtcdWithTls();
   southbound = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: [...NETWORK_DEPENDENCY_RULES] } });
 });

@@ -1,170 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Logger } from 'pino';
-import type { Controller } from '../../controller';
-import { KubeStateWriter } from '../../dbwatcher/kubeStateWriter';
-import { SouthboundAdminClient } from '../../southbound/grpc/adminClient';
-import { SouthboundServer } from '../../southbound/agent/server';
-import { NETWORK_DEPENDENCY_RULES, createNetworkHandlers, networkResourceRegistry, networkTypes } from '../../../examples/network';
-import { runScenario } from '../../../examples/network/scenario';
-import { startAgent, type RunningAgent } from '../agentProcess';
-import { loadAgentConfig, type AgentConfig } from '../config';
-import { createAgentLogger } from '../logging';
-import { inspectorFlagOptions, inspectorHelp, startInspectorFromFlags } from './inspectorFlags';
-import { errorMessage, stringFlag, type CommandIo, type FlagValues, defaultIo } from './io';
-import { stopAgent } from './lifecycle';
-import { firstShutdownSignal } from './signals';
-import { settingFlagOptions, settingFlagValues } from './settingFlags';
+import type { Command } from 'commander';
+import { addInspectorOptions } from './inspectorFlags';
+import type { CommandRunner } from './runner';
+import { addSettingOptions } from './settingOptions';
 
-export const DEMO_USAGE = `Usage: contivctl demo [options]
+const DEMO_DESCRIPTION =
+  'Runs everything in one process on embedded defaults: the reference southbound (with the network example\'s ' +
+  'dependency rules) on a free loopback port, the embedded store in a temporary data directory, the agent with the ' +
+  'example network handlers and the REST API; then writes a scripted scenario (namespaces, pods, a service, an ' +
+  'external config change, a failing key the southbound retries, a RevertOnFailure event that reverts, a healing ' +
+  'resync) and prints what happens. Stays up until Ctrl-C, so you can look at the URLs it prints.';
 
-Runs everything in one process on embedded defaults: the reference southbound (with the network
-example's dependency rules) on a free loopback port, the embedded store in a temporary data
-directory, the agent with the example network handlers and the REST API; then writes a scripted
-scenario (namespaces, pods, a service, an external config change, a failing key the southbound
-retries, a RevertOnFailure event that reverts, a healing resync) and prints what happens.
-Stays up until Ctrl-C, so you can look at the URLs it prints.
-
-Options:
-  --pretty                  human-readable logs with the NEW EVENT / FINALIZED EVENT banners
-  --exit-after-scenario     stop (gracefully, exit 0) once the scenario is done
-  --history-out <file>      on exit, write the whole event history (REST JSON) to <file>
-  --data-dir <dir>          keep the embedded store here [a temporary directory, removed on exit]
-  --rest-port <port>        REST API port [9191; 0 = any free port]
-${inspectorHelp()}
-  -h, --help                show this help
-Every setting of "contivctl agent --help" is accepted too (e.g. --log-level debug).
-`;
-
-/** The demo's own defaults, below environment variables and flags. */
-function demoDefaults(dataDir: string): Map<string, string | boolean> {
-  // A shorter healing delay keeps the scenario's healing step to a couple of seconds.
-  return new Map<string, string | boolean>([
-    ['dataDir', dataDir],
-    ['controller.delayAfterErrorHealing', '1000'],
-    ['controller.delayRetry', '500'],
-  ]);
+export function registerDemoCommand(program: Command, runner: CommandRunner): Command {
+  const command = program
+    .command('demo')
+    .summary('run everything in one process on embedded defaults, with a scripted scenario')
+    .description(DEMO_DESCRIPTION)
+    .option('--exit-after-scenario', 'stop (gracefully, exit 0) once the scenario is done')
+    .option('--history-out <file>', 'on exit, write the whole event history (REST JSON) to <file>');
+  addInspectorOptions(command);
+  addSettingOptions(command);
+  command.addHelpText('after', '\nThe demo keeps its store in a temporary directory (removed on exit) unless --data-dir is given.');
+  // The demo's modules (southbound, stores, network example) load only when it runs.
+  return runner.action(command, async (options) => (await import('./demoRun')).runDemo(options, runner.io), { exitWhenDone: true });
 }
 
-/** The agent has nothing left to do: empty queues, idle, and no new event for a little while. */
-async function waitForIdle(controller: Controller): Promise<void> {
-  const quietMs = 250;
-  let lastCount = -1;
-  let quietSince = Date.now();
-  for (;;) {
-    const depths = controller.queueDepths();
-    const count = controller.eventHistory().length;
-    const busy = depths.main + depths.followUp + depths.delayed > 0 || controller.health().state !== 'idle' || count !== lastCount;
-    if (busy) {
-      lastCount = count;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince >= quietMs) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function printUrls(io: CommandIo, agent: RunningAgent, southbound: SouthboundServer, dataDir: string): void {
-  io.out(
-    [
-      '',
-      `dashboard:         ${agent.restUrl}/dashboard/   (live, in a browser; docs/dashboard.md)`,
-      `REST API:          ${agent.restUrl}`,
-      `  event history:   ${agent.restUrl}/controller/event-history?last=10   (or: contivctl history --url ${agent.restUrl} --last 10)`,
-      `  state:           ${agent.restUrl}/controller/state`,
-      `  readiness:       ${agent.restUrl}/readyz   liveness: ${agent.restUrl}/livez`,
-      `  metrics:         ${agent.restUrl}/metrics`,
-      `  resync:          curl -X POST ${agent.restUrl}/controller/resync   (or: contivctl resync --url ${agent.restUrl})`,
-      `southbound:        ${southbound.address} (contivctl southbound's protocol; docs/southbound-protocol.md)`,
-      `embedded store:    ${dataDir} (write to it: contivctl put pod --data-dir ${dataDir} --json '{"name":"p","namespace":"default"}')`,
-      '',
-    ].join('\n'),
-  );
-}
-
-/** `contivctl demo ...`: resolves with the exit code. */
-export async function runDemoCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let values: FlagValues;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: { ...settingFlagOptions(), ...inspectorFlagOptions(), 'exit-after-scenario': { type: 'boolean' }, 'history-out': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }).values as FlagValues;
-  } catch (error) {
-    io.err(`demo: ${errorMessage(error)}\n\nRun "contivctl demo --help" for the options.\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.out(DEMO_USAGE);
-    return 0;
-  }
-  const tempDir = mkdtempSync(join(tmpdir(), 'contivctl-demo-'));
-  let southbound: SouthboundServer | undefined;
-  let agent: RunningAgent | undefined;
-  let logger: Logger | undefined;
-  let code = 0;
-  try {
-    const flags = settingFlagValues(values);
-    let config: AgentConfig;
-    try {
-      config = loadAgentConfig({ defaults: demoDefaults(tempDir), flags });
-    } catch (error) {
-      io.err(`demo: ${errorMessage(error)}\n`);
-      return 2;
-    }
-    logger = createAgentLogger(config.log);
-    const signal = firstShutdownSignal(logger);
-    southbound = await SouthboundServer.start({
-      listen: '127.0.0.1:0',
-      engineOptions: { dependencyRules: [...NETWORK_DEPENDENCY_RULES] },
-      logger: logger.child({ component: 'southbound' }),
-    });
-    // The southbound is the demo's own: its address overrides any setting.
-    config = { ...config, southbound: { address: southbound.address } };
-    const inspector = await startInspectorFromFlags(values, logger, io);
-    if (inspector === 'failed') return 1;
-    const registry = networkResourceRegistry();
-    const started = await startAgent(config, { handlers: createNetworkHandlers(), registry, types: networkTypes, logger, inspect: inspector?.inspect });
-    agent = started;
-    printUrls(io, started, southbound, config.dataDir);
-    const admin = new SouthboundAdminClient({ address: southbound.address });
-    const scenario = runScenario({
-      writer: new KubeStateWriter(started.store, registry),
-      agentLabel: config.agentLabel,
-      controller: started.controller,
-      southboundAdmin: admin,
-      log: (line) => io.out(`${line}\n`),
-      waitForIdle: () => waitForIdle(started.controller),
-    }).then(
-      () => 'done' as const,
-      (error: unknown) => {
-        logger?.error({ err: error }, 'demo scenario failed');
-        return 'failed' as const;
-      },
-    );
-    const outcome = await Promise.race([scenario, signal.then(() => 'signal' as const)]);
-    admin.close();
-    if (outcome === 'failed') code = 1;
-    if (outcome === 'done' && values['exit-after-scenario'] !== true) {
-      io.out(`\nScenario done. The agent keeps running: look at the URLs above; Ctrl-C stops it.\n`);
-      await signal;
-    }
-    const stopCode = await stopAgent(started, logger, stringFlag(values, 'history-out'));
-    agent = undefined;
-    await inspector?.close();
-    return code || stopCode;
-  } catch (error) {
-    logger?.fatal({ err: error }, 'demo failed');
-    io.err(`demo: ${errorMessage(error)}\n`);
-    return 1;
-  } finally {
-    if (agent) await agent.close().catch(() => undefined);
-    await southbound?.stop();
-    rmSync(tempDir, { recursive: true, force: true });
-  }
-}

@@ -1,33 +1,23 @@
-import type { ParseArgsConfig } from 'node:util';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_INSPECTOR_PORT, startInspector, type RunningInspector } from '../inspector';
-import { errorMessage, stringFlag, type CommandIo, type FlagValues } from './io';
+import { errorMessage, stringOption, type CommandIo, type OptionValues } from './io';
 
-type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
-
-export function inspectorFlagOptions(): ParseArgsOptions {
-  return { inspect: { type: 'boolean' }, 'inspect-port': { type: 'string' }, 'inspect-url': { type: 'string' } };
-}
-
-export function inspectorHelp(): string {
-  return [
-    `  --inspect                        send the controller's actors to the Stately inspector through`,
-    `                                   a local relay on --inspect-port [${DEFAULT_INSPECTOR_PORT}]; open http://localhost:<port>`,
-    `  --inspect-url <ws://host:port>   send them to this WebSocket relay instead (implies --inspect)`,
-  ].join('\n');
+/** `--inspect`, `--inspect-port`, `--inspect-url`: the Stately inspector (agent and demo). */
+export function addInspectorOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--inspect', `send the controller's actors to the Stately inspector through a local relay; open http://localhost:<port>`))
+    .addOption(new Option('--inspect-port <port>', `port of the local relay (implies --inspect) [default ${DEFAULT_INSPECTOR_PORT}]`))
+    .addOption(new Option('--inspect-url <ws://host:port>', 'send them to this WebSocket relay instead (implies --inspect)'));
 }
 
 /**
- * The inspector the flags ask for: undefined when none, 'failed' after printing why (a taken
+ * The inspector the options ask for: undefined when none, 'failed' after printing why (a taken
  * port, a bad URL), so the command exits instead of running uninspected by surprise.
  */
-export async function startInspectorFromFlags(
-  values: FlagValues,
-  logger: Logger,
-  io: CommandIo,
-): Promise<RunningInspector | undefined | 'failed'> {
-  const url = stringFlag(values, 'inspect-url');
-  const portText = stringFlag(values, 'inspect-port');
+export async function startInspectorFromOptions(values: OptionValues, logger: Logger, io: CommandIo): Promise<RunningInspector | undefined | 'failed'> {
+  const url = stringOption(values, 'inspectUrl');
+  const portText = stringOption(values, 'inspectPort');
   if (values.inspect !== true && url === undefined && portText === undefined) return undefined;
   try {
     if (url !== undefined) {

@@ -8,16 +8,16 @@ export function defaultIo(): CommandIo {
   return { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
 }
 
-/** The message of anything thrown (parseArgs throws TypeErrors with a clear text). */
+/** The message of anything thrown. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Parsed flags (node:util parseArgs `values`) whose names are built at run time. */
-export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+/** Parsed options of a command (commander's `opts()`), by attribute name (`--history-out` -> `historyOut`). */
+export type OptionValues = Record<string, unknown>;
 
-/** A string flag's value (undefined when absent). */
-export function stringFlag(values: FlagValues, name: string): string | undefined {
+/** A string option's value (undefined when absent). */
+export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -1,36 +1,23 @@
-import { parseArgs } from 'node:util';
-import { controllerMachine } from '../../../machines/controller.machine';
-import { errorMessage, type CommandIo, defaultIo } from './io';
+import type { Command } from 'commander';
+import type { CommandIo, OptionValues } from './io';
+import { EXIT, type CommandRunner } from './runner';
 
-export const MACHINE_USAGE = `Usage: contivctl machine [options]
+export function registerMachineCommand(program: Command, runner: CommandRunner): Command {
+  const command = program
+    .command('machine')
+    .summary("print the controller's XState machine as JSON (Stately editor/visualizer)")
+    .description(
+      "Prints the controller's XState machine as JSON, for the Stately editor and visualizer: the machine config (the object given " +
+        'to setup(...).createMachine()); paste it into the editor\'s "Import" as createMachine(<json>). Guards, actions and actors ' +
+        'appear by name (their implementations live in actors/); the built-in actions XState makes inline by their type ' +
+        '(xstate.assign with the keys it assigns, xstate.sendTo with its target).',
+    )
+    .option('--definition', 'the resolved definition (machine.toJSON(): every state node with its transitions, ids and delays) instead');
+  return runner.action(command, (options) => runMachine(options, runner.io));
+}
 
-Prints the controller's XState machine as JSON, for the Stately editor and visualizer.
-
-Options:
-  --definition   the resolved definition (machine.toJSON(): every state node with its
-                 transitions, ids and delays) instead of the machine config
-  -h, --help     show this help
-
-The default output is the machine config (the object given to setup(...).createMachine()):
-paste it into the Stately editor's "Import" (as createMachine(<json>)) to see and edit the
-diagram; the implementations are referenced by name and live in actors/.
-`;
-
-/** `contivctl machine ...`: resolves with the exit code. */
-export async function runMachineCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let definition: boolean;
-  try {
-    const { values } = parseArgs({ args: argv, options: { definition: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.out(MACHINE_USAGE);
-      return 0;
-    }
-    definition = values.definition === true;
-  } catch (error) {
-    io.err(`machine: ${errorMessage(error)}\n\n${MACHINE_USAGE}`);
-    return 2;
-  }
-  const json = definition ? controllerMachine.toJSON() : controllerMachine.config;
-  io.out(`${JSON.stringify(json, null, 2)}\n`);
-  return 0;
+async function runMachine(options: OptionValues, io: CommandIo): Promise<number> {
+  const { machineJson } = await import('./machineJson');
+  io.out(`${machineJson(options.definition === true)}\n`);
+  return EXIT.ok;
 }

@@ -1,37 +1,28 @@
-import { parseArgs } from 'node:util';
-import { errorMessage, type CommandIo, type FlagValues, defaultIo } from './io';
-import { REST_CLIENT_HELP, RestClientError, requestJson, restClientFlagOptions, restTarget } from './restClient';
+import type { Command } from 'commander';
+import { errorMessage, type CommandIo, type OptionValues } from './io';
+import { addRestClientOptions, RestClientError, requestJson, restTarget } from './restClient';
+import { EXIT, type CommandRunner } from './runner';
 
-export const RESYNC_USAGE = `Usage: contivctl resync [options]
-
-Asks a running agent for a resync from the remote DB (POST /controller/resync). The resync is
-queued like any event: see it with "contivctl history --last 5".
-
-Options:
-${REST_CLIENT_HELP}
-
-Exit codes: 0 requested, 1 the agent refused the request or cannot be reached, 2 bad usage.
-`;
+export function registerResyncCommand(program: Command, runner: CommandRunner): Command {
+  const command = program
+    .command('resync')
+    .summary('ask a running agent for a resync from the DB (REST client)')
+    .description(
+      'Asks a running agent for a resync from the remote DB (POST /controller/resync). The resync is queued like any event: see it with "contivctl history --last 5".',
+    );
+  addRestClientOptions(command);
+  command.addHelpText('after', '\nExit codes: 0 requested, 1 the agent refused the request or cannot be reached, 2 bad usage.');
+  return runner.action(command, (options) => runResync(options, runner.io));
+}
 
 /** `contivctl resync ...`: resolves with the exit code. */
-export async function runResyncCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let values: FlagValues;
+async function runResync(options: OptionValues, io: CommandIo): Promise<number> {
   try {
-    values = parseArgs({ args: argv, options: restClientFlagOptions(), strict: true, allowPositionals: false }).values as FlagValues;
-  } catch (error) {
-    io.err(`resync: ${errorMessage(error)}\n\n${RESYNC_USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    io.out(RESYNC_USAGE);
-    return 0;
-  }
-  try {
-    await requestJson(restTarget(values), 'POST', '/controller/resync');
+    await requestJson(restTarget(options), 'POST', '/controller/resync');
     io.out('resync requested\n');
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     io.err(`resync: ${errorMessage(error)}\n`);
-    return error instanceof RestClientError ? 1 : 2;
+    return error instanceof RestClientError ? EXIT.failed : EXIT.usage;
   }
 }

@@ -5,7 +5,7 @@ import type { DbWatcherStatusSource } from '../dbWatcherMetrics';
 import type { ControllerMetrics } from '../metrics';
 import { dashboardPlugin } from '../dashboard/plugin';
 import type { SouthboundStateSource } from '../dashboard/valueStates';
-import { RestServerError, type ErrorBody } from './errors';
+import { RestAddressUnavailableError, RestPortInUseError, RestServerError, type ErrorBody } from './errors';
 import { stringifyJson } from './json';
 import { DebugRequestLog } from './requestLog';
 import { registerHealthRoutes } from './routes/health';
@@ -77,6 +77,14 @@ function buildApp(options: RestServerOptions): FastifyInstance {
   return app;
 }
 
+/** Why the server cannot listen, by the system error's code. */
+function listenError(host: string, port: number, error: unknown): RestServerError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') return new RestPortInUseError(host, port, error);
+  if (code === 'EADDRNOTAVAIL') return new RestAddressUnavailableError(host, error);
+  return new RestServerError(`REST server cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
 function urlOf(address: string, port: number): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
@@ -100,7 +108,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     await app.listen({ host, port });
   } catch (error) {
     await app.close().catch(() => undefined);
-    throw new RestServerError(`REST server cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw listenError(host, port, error);
   }
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new RestServerError(`REST server has an unexpected address ${String(address)}`);

@@ -7,7 +7,7 @@ import { requireBearerToken } from '../bearerToken';
  */
 export function registerResyncRoute(app: FastifyInstance, options: { requestResync?: () => void; token?: string }): void {
   const { requestResync, token } = options;
-  app.post('/controller/resync', { ...(token !== undefined && { preHandler: requireBearerToken(token) }) }, async (request, reply) => {
+  app.post('/controller/resync', { ...(token !== undefined && { onRequest: requireBearerToken(token) }) }, async (request, reply) => {
     if (!requestResync) {
       return reply.code(503).send({ error: 'resync is not available: no DB watcher is connected to this REST server' });
     }
