@@ -84,7 +84,7 @@ export class ControllerMetrics {
   private readonly commitSeconds: prom.Histogram<'type'>;
   private readonly txnErrors: prom.Counter<'event'>;
   private readonly resyncs: prom.Counter<'type'>;
-  private readonly healingResyncs: prom.Counter<'type'>;
+  private readonly healingResyncs: prom.Counter<'type' | 'cause'>;
 
   constructor(options: ControllerMetricsOptions) {
     const { controller } = options;
@@ -108,8 +108,8 @@ export class ControllerMetrics {
     this.resyncs = counter('resyncs_total', 'Resync events processed (healing ones included), by type (full, upstream, downstream).', ['type']);
     this.healingResyncs = counter(
       'healing_resyncs_total',
-      'Healing resyncs processed, by type (after_error: the full resync after a failure or an outage; periodic: downstream).',
-      ['type'],
+      'Healing resyncs processed, by type (after_error: a full resync; periodic: downstream) and cause (failure, outage, southbound_reset, periodic).',
+      ['type', 'cause'],
     );
 
     registerControllerGauges(registers, prefix, controller, () => Date.now());
@@ -134,7 +134,7 @@ export class ControllerMetrics {
     this.subscription.unsubscribe();
   }
 
-  private observe({ record, error, durationMs, handlerDurationsMs, commitDurationMs, queueWaitMs }: ProcessedEvent): void {
+  private observe({ record, error, durationMs, handlerDurationsMs, commitDurationMs, queueWaitMs, healingCause }: ProcessedEvent): void {
     const event = this.labels.of(record.name);
     this.eventsProcessed.inc({ event, result: error ? 'error' : 'ok' });
     this.eventSeconds.observe({ event }, durationMs / 1000);
@@ -152,7 +152,9 @@ export class ControllerMetrics {
     if (record.method !== EventMethodType.Update) {
       this.resyncs.inc({ type: methodLabel(record.method) });
       // A periodic healing is a downstream resync, any other a full resync (HealingResync.method()).
-      if (record.name === HealingResync.eventName) this.healingResyncs.inc({ type: record.method === EventMethodType.DownstreamResync ? 'periodic' : 'after_error' });
+      if (record.name === HealingResync.eventName) {
+        this.healingResyncs.inc({ type: record.method === EventMethodType.DownstreamResync ? 'periodic' : 'after_error', cause: healingCause ?? 'failure' });
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { EventMethodType } from './enums';
+import type { HealingCause } from './events/healingResync';
 import type { RecordedTransaction } from './southbound';
 
 /** What one handler did with one event. */
@@ -48,6 +49,8 @@ export interface ProcessedEvent {
   commitDurationMs?: number;
   /** Milliseconds the event waited in its queue before its processing started. */
   queueWaitMs?: number;
+  /** For a HealingResync: why it ran. */
+  healingCause?: HealingCause;
 }
 
 /**

@@ -412,6 +412,7 @@ export class EventProcessor {
       commitDurationMs: run.commitDurationMs,
     };
     if (pushedAt !== undefined) processed.queueWaitMs = Math.max(0, run.startedAt - pushedAt);
+    if (run.event instanceof HealingResync) processed.healingCause = run.event.cause;
     return processed;
   }
 

@@ -127,7 +127,7 @@ describe('ControllerMetrics', () => {
     expect(sampleValue(m, `${P}handler_errors_total`, { handler: 'pods', operation: 'update' })).toBe(2);
     expect(sampleValue(m, `${P}handler_errors_total`, { handler: 'ipam' })).toBeUndefined();
     expect(sampleValue(m, `${P}txn_errors_total`, { event: 'txn_fails' })).toBe(1);
-    expect(sampleValue(m, `${P}healing_resyncs_total`, { type: 'after_error' })).toBe(2);
+    expect(sampleValue(m, `${P}healing_resyncs_total`, { type: 'after_error', cause: 'failure' })).toBe(2);
     expect(sampleValue(m, `${P}healing_resyncs_total`, { type: 'periodic' })).toBeUndefined();
     // Full: the DB resync and both healings; downstream and upstream: one each.
     expect(sampleValue(m, `${P}resyncs_total`, { type: 'full' })).toBe(3);

@@ -50,6 +50,8 @@ describe('southbound outage', () => {
       logger,
       config: { delayAfterErrorHealing: 10, maxHealingBackoff: 40 },
     });
+    const healingCauses: (string | undefined)[] = [];
+    controller.processed$.subscribe((p) => p.record.name === HealingResync.eventName && healingCauses.push(p.healingCause));
     controller.pushEvent(new DBResync({ kubeState: new Map([['pod', new Map([['a', pod('a')]])]]) }));
     await waitFor(() => controller?.health().ready === true, 'startup resync');
 
@@ -85,6 +87,7 @@ describe('southbound outage', () => {
     expect(last?.txnError).toBeUndefined();
     expect(await fixture.applied()).toEqual({ 'cfg/a': { name: 'a' }, 'cfg/b': { name: 'b' }, 'cfg/c': { name: 'c' } });
     expect(controller.health()).toMatchObject({ live: true, ready: true, southboundAvailable: true });
+    expect(new Set(healingCauses)).toEqual(new Set(['outage']));
   });
 
   test('while unavailable, updates are not sent: they fail at once and wait in the internal config for the resync', async () => {
