@@ -69,9 +69,18 @@ describe('etcd compaction while the agent\'s watch lags', () => {
       lastRevision = Math.max(lastRevision, ...revisions);
     }
     await store.compact(lastRevision);
+    const outputBefore = agent.stdout.length;
     agent.signal('SIGCONT');
 
-    await agent.waitForOutput(/the watch fell behind a compaction: resyncing from a new snapshot/, 60_000);
+    // Resumed, the agent meets the compaction on its watch, or first a probe that times out while
+    // it digests the backlog (the DB "connection lost" path); either way it must resync from a
+    // fresh snapshot taken after the compaction, and never crash.
+    await agent.waitForOutput(/the watch fell behind a compaction: resyncing from a new snapshot|DB connection lost: watch stopped/, 60_000);
+    await eventually(() => {
+      const after = agent?.stdout.slice(outputBefore) ?? '';
+      const resync = /"revision":(\d+),"keys":\d+,"msg":"resynced from the DB"/.exec(after);
+      expect(resync && Number(resync[1])).toBeGreaterThanOrEqual(lastRevision);
+    }, 60_000);
     const pods = await podsInEtcd();
     expect(pods).toHaveLength(PODS + 5);
     await eventually(() => {
