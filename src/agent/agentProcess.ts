@@ -8,7 +8,6 @@ import type { ResourceRegistry } from '../dbwatcher/registry';
 import type { KeyValueStore } from '../dbwatcher/store';
 import { GrpcSouthbound } from '../southbound/grpc/client';
 import type { AgentConfig } from './config';
-import { HandlerCalls, type HandlerCall } from './handlerCalls';
 import { createAgentLogger } from './logging';
 import { ControllerMetrics } from './metrics';
 import { startRestServer, type RestServer } from './rest/server';
@@ -34,8 +33,6 @@ export interface RunningAgent {
   /** The DB the watcher reads (etcd, or the embedded store): the demo writes its scenario here. */
   readonly store: KeyValueStore;
   readonly logger: Logger;
-  /** The handler call the controller made last: which handler holds a stop that does not finish. */
-  lastHandlerCall(): HandlerCall | undefined;
   /**
    * Graceful stop: a Shutdown event through the handlers (controller.close()), then the DB
    * watcher and its stores, the REST server and metrics, and the southbound client.
@@ -74,7 +71,6 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
   const logger = options.logger ?? createAgentLogger(config.log);
   const southboundTls = config.southbound.tls && loadTlsMaterial(config.southbound.tls);
   const etcdTls = config.etcd.tls && loadTlsMaterial(config.etcd.tls);
-  const calls = new HandlerCalls();
 
   const southbound = new GrpcSouthbound({
     address: config.southbound.address,
@@ -84,7 +80,7 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     logger: logger.child({ component: 'southbound-client' }),
   });
   const controller = createController({
-    handlers: calls.observe(options.handlers ?? []),
+    handlers: options.handlers ?? [],
     southbound,
     config: config.controller,
     logger,
@@ -149,7 +145,6 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     restUrl: rest.url,
     store,
     logger,
-    lastHandlerCall: () => calls.last,
     close: () => (closing ??= stopAll().then(() => logger.info('agent stopped'))),
   };
 }

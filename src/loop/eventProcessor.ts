@@ -25,7 +25,7 @@ import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
 import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
-import { EventRun, type HandlerRef, type SelectedHandler } from './eventRun';
+import { EventRun, type HandlerRef, type HandlerWaits, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
 import { FailureBudget } from './failureBudget';
 import { runSteps, type Steps } from './steps';
@@ -58,13 +58,17 @@ export interface EventProcessorDeps {
   pushedAt(event: Event): number | undefined;
 }
 
-/** The event being processed, for "how long has it been running". */
+/** The event being processed, for "how long has it been running" and "what holds it". */
 export interface CurrentEvent {
   seqNum: number;
   name: string;
   /** Epoch milliseconds (the controller's clock). */
   startedAt: number;
+  /** The call the event is waiting for, if any: a handler's method, or the commit to the southbound. */
+  waitingFor?: { handler: string; call: 'handlesEvent' | 'update' | 'resync' | 'revert' | 'describeInternalData' } | { commit: true };
 }
+
+const COMMIT = Object.freeze({ commit: true as const });
 
 const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
   [EventMethodType.FullResync]: 'full',
@@ -137,7 +141,9 @@ export class EventProcessor {
   currentEvent(): CurrentEvent | undefined {
     const run = this.current;
     if (!run) return undefined;
-    return { seqNum: run.seqNum, name: run.name, startedAt: run.record?.processingStart ?? this.deps.clock.now() };
+    const current: CurrentEvent = { seqNum: run.seqNum, name: run.name, startedAt: run.record?.processingStart ?? this.deps.clock.now() };
+    if (run.waitingFor !== undefined) current.waitingFor = run.waitingFor;
+    return current;
   }
 
   /**
@@ -165,8 +171,9 @@ export class EventProcessor {
       // Steps 3-4: handler order, then those whose handlesEvent is true.
       run.step = 'handler selection';
       for (const handler of this.orderedHandlers(run)) {
+        run.waitingFor = handler.waits.handlesEvent;
         const settled = (yield asker.ask<HandlerCall, boolean>(handler.actor, { type: 'handlesEvent', event, seqNum: run.seqNum })) as CallOutcome<boolean>;
-        if (!settled.ok) run.selected.push({ name: handler.name, actor: handler.actor, error: settled.error });
+        if (!settled.ok) run.selected.push({ ...handler, error: settled.error });
         else if (settled.value) run.selected.push(handler);
       }
       // Steps 5-6: history record and log.
@@ -181,6 +188,7 @@ export class EventProcessor {
       if (verification) yield verification.before();
       for (const handler of run.selected) {
         const start = run.timed ? performance.now() : 0;
+        run.waitingFor = run.updateEvent ? handler.waits.update : handler.waits.resync;
         const outcome = (yield this.callHandler(run, handler)) as CallOutcome;
         run.handlerDurationsMs?.push(performance.now() - start);
         if (run.recordCall(handler.name, outcome) === 'stop') break;
@@ -197,6 +205,7 @@ export class EventProcessor {
         run.step = 'commit';
         if (run.commits) {
           const start = run.timed ? performance.now() : 0;
+          run.waitingFor = COMMIT;
           const settled = (yield asker.ask<CommitCall, CommitOutcome>(this.transactionActor, this.commitCall(run))) as CallOutcome<CommitOutcome>;
           if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
           run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
@@ -207,6 +216,7 @@ export class EventProcessor {
           this.setPhase('reverting');
           for (const handler of run.handlersToRevert()) {
             const start = run.timed ? performance.now() : 0;
+            run.waitingFor = handler.waits.revert;
             const outcome = (yield asker.ask<HandlerCall>(handler.actor, { type: 'revert', event, seqNum: run.seqNum })) as CallOutcome;
             run.handlerDurationsMs?.push(performance.now() - start);
             if (run.recordRevert(handler.name, outcome) === 'stop') break;
@@ -216,6 +226,7 @@ export class EventProcessor {
     } catch (defect) {
       run.failStep(defect);
     }
+    run.waitingFor = undefined;
     run.txn.seal();
     deps.state.currentTxn = undefined;
     if (!joins) {
@@ -286,7 +297,7 @@ export class EventProcessor {
   /** Registration order; reversed for a Reverse update; none for a downstream resync. */
   private orderedHandlers(run: EventRun): readonly HandlerRef[] {
     if (run.invalid || run.method === EventMethodType.DownstreamResync) return [];
-    this.handlers ??= this.deps.handlerNames.map((name) => ({ name, actor: this.deps.handlerActor(name) }));
+    this.handlers ??= this.deps.handlerNames.map((name) => ({ name, actor: this.deps.handlerActor(name), waits: handlerWaits(name) }));
     this.reversedHandlers ??= [...this.handlers].reverse();
     return run.updateEvent && run.direction === UpdateDirectionType.Reverse ? this.reversedHandlers : this.handlers;
   }
@@ -440,6 +451,15 @@ export class EventProcessor {
   private reportDefect(run: EventRun, what: string, defect: unknown): void {
     this.deps.logger.error({ seqNum: run.seqNum, err: toError(defect) }, `${what} of a finished event failed`);
   }
+}
+
+function handlerWaits(handler: string): HandlerWaits {
+  return Object.freeze({
+    handlesEvent: Object.freeze({ handler, call: 'handlesEvent' as const }),
+    update: Object.freeze({ handler, call: 'update' as const }),
+    resync: Object.freeze({ handler, call: 'resync' as const }),
+    revert: Object.freeze({ handler, call: 'revert' as const }),
+  });
 }
 
 /** Lines of a coalesced commit's description: bounded; each event's own lines stay in its record. */

@@ -8,14 +8,19 @@ import { EventTransaction } from './eventTransaction';
 import type { CallOutcome } from '../../actors/request';
 import type { CommitOutcome, StageOutcome } from '../../actors/transactionActor';
 import type { ConfigState } from './configState';
+import type { CurrentEvent } from './eventProcessor';
 
 /** Whether the loop over handlers goes on after a call. */
 export type Next = 'continue' | 'stop';
+
+/** What an event may wait for, per handler call: made once per handler, not per call. */
+export type HandlerWaits = Readonly<Record<'handlesEvent' | 'update' | 'resync' | 'revert', NonNullable<CurrentEvent['waitingFor']>>>;
 
 /** A handler and its actor. */
 export interface HandlerRef {
   readonly name: string;
   readonly actor: AnyActorRef;
+  readonly waits: HandlerWaits;
 }
 
 /** A handler taking part in the event; `error` when its handlesEvent failed. */
@@ -71,6 +76,8 @@ export class EventRun {
   southboundUnavailable?: SouthboundUnavailableError;
   /** A handler call (or a revert) failed: the controller could not rebuild its own state. */
   handlerFailed = false;
+  /** The call the event is waiting for (see CurrentEvent). */
+  waitingFor?: CurrentEvent['waitingFor'];
   /** The step being run, named in the error when something outside the handler calls throws. */
   step = 'bookkeeping';
   readonly txn = new EventTransaction();

@@ -319,7 +319,7 @@ describe('queue statistics and the current event', () => {
     await waitForHistory(controller, 1);
     controller.pushEvent(new TestUpdate('Held'));
     await waitFor(() => controller?.currentEvent()?.name === 'Held' && controller.queueDepths().followUp === 1, 'Held running, its follow-up queued');
-    expect(controller.currentEvent()).toMatchObject({ seqNum: 1, name: 'Held' });
+    expect(controller.currentEvent()).toMatchObject({ seqNum: 1, name: 'Held', waitingFor: { handler: 'h', call: 'update' } });
     controller.pushEvent(new TestUpdate('Q1'));
     controller.pushEvent(new TestUpdate('Q2'));
     expect(() => controller?.pushEvent(new TestUpdate('Q3'))).toThrow(EventQueueFullError);

@@ -20,10 +20,10 @@ export function describeHolder(agent: RunningAgent, now = Date.now()): string {
   const event = agent.controller.currentEvent();
   if (!event) return 'no event is being processed (a component did not close)';
   const what = `event #${event.seqNum} (${event.name}), running for ${((now - event.startedAt) / 1000).toFixed(1)} s`;
-  const call = agent.lastHandlerCall();
-  if (!call || call.startedAt < event.startedAt) return `${what}, before its handlers`;
-  if (call.settled === false) return `handler "${call.handler}" in ${call.operation}() of ${what}`;
-  return `${what}, after handler "${call.handler}" (${call.operation}) returned: committing to the southbound?`;
+  const waiting = event.waitingFor;
+  if (!waiting) return what;
+  if ('commit' in waiting) return `the commit to the southbound of ${what}`;
+  return `handler "${waiting.handler}" in ${waiting.call}() of ${what}`;
 }
 
 export interface StopOptions {
