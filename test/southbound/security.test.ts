@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TransactionError } from '../../src/api/errors';
-import { SouthboundCallError } from '../../src/southbound/grpc/errors';
+import * as grpc from '@grpc/grpc-js';
+import { SouthboundUnavailableError, TransactionError } from '../../src/api/errors';
+import { SouthboundCallError, SouthboundRefusedError } from '../../src/southbound/grpc/errors';
 import { connect, iface, startServer, txn } from './helpers';
 
 describe('bearer token', () => {
@@ -13,7 +14,11 @@ describe('bearer token', () => {
     const wrong = connect(server, { token: 'guess' });
     const authorized = connect(server, { token: 's3cret' });
     try {
-      await expect(anonymous.commit(txn([['a', iface('a')]]))).rejects.toMatchObject({ name: 'TransactionError', initError: expect.stringContaining('UNAUTHENTICATED') });
+      const refused = anonymous.commit(txn([['a', iface('a')]]));
+      // A configuration error, not an outage: a TransactionError that is not SouthboundUnavailableError.
+      await expect(refused).rejects.toBeInstanceOf(SouthboundRefusedError);
+      await expect(refused).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, initError: expect.stringContaining('missing or invalid bearer token') });
+      await expect(refused).rejects.not.toBeInstanceOf(SouthboundUnavailableError);
       await expect(wrong.dumpState()).rejects.toBeInstanceOf(SouthboundCallError);
       expect((await authorized.commit(txn([['a', iface('a')]]))).seqNum).toBe(1n);
       expect(server.engine.dump().map((s) => s.key)).toEqual(['a']);

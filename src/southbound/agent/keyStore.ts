@@ -3,6 +3,8 @@ import type { ValueState } from '../../api/southbound';
 import type { DependencyRules } from './dependencyRules';
 import type { StoredValue, ValueStatus } from './types';
 
+const NO_KEYS: readonly string[] = [];
+
 /** What the scheduler knows about one key. */
 export interface KeyRecord {
   readonly key: string;
@@ -63,9 +65,9 @@ export class KeyStore {
   }
 
   /** Keys whose values depend on `key` (a copy: callers change the store while iterating). */
-  dependentsOf(key: string): string[] {
+  dependentsOf(key: string): readonly string[] {
     const set = this.dependents.get(key);
-    return set ? [...set] : [];
+    return set ? [...set] : NO_KEYS;
   }
 
   keys(): IterableIterator<string> {

@@ -9,7 +9,8 @@ export interface TxnExecutionOptions {
   isRetry: boolean;
   /** RETRYING when the failure will be retried, else FAILED. */
   failureState: 'FAILED' | 'RETRYING';
-  onStatus: (status: ValueStatus) => void;
+  /** Absent when nobody watches: no status object per change then. */
+  onStatus?: (status: ValueStatus) => void;
 }
 
 /**
@@ -65,6 +66,20 @@ export class TxnExecution {
       record.error = undefined;
       this.setState(record, 'CONFIGURED');
     }
+  }
+
+  /**
+   * A value the client could not send (too big): the key fails alone, FAILED (never retried: the
+   * value would not arrive either), and keeps what it had applied and desired before.
+   */
+  failValue(key: string, error: string): void {
+    const record = this.store.getOrCreate(key, this.seqNum);
+    const operation: KeyOperation = record.applied === undefined ? 'CREATE' : 'UPDATE';
+    record.error = error;
+    record.lastOperation = operation;
+    this.record(record, operation, record.applied, undefined, record.state, 'FAILED', error);
+    this.failures.push({ key, operation, error });
+    this.setState(record, 'FAILED', true);
   }
 
   private dependenciesReady(record: KeyRecord): boolean {
@@ -171,6 +186,6 @@ export class TxnExecution {
     if (!force && record.state === state && record.seqNum === this.seqNum) return;
     record.state = state;
     record.seqNum = this.seqNum;
-    this.options.onStatus(statusOf(record));
+    this.options.onStatus?.(statusOf(record));
   }
 }

@@ -14,7 +14,7 @@ export interface ClientTlsOptions {
 export interface ReconnectBackoff {
   /** First reconnect delay (default 100 ms). */
   initialMs?: number;
-  /** Longest reconnect delay (default 5000 ms): a restarted southbound is found again quickly. */
+  /** Longest reconnect delay (default 2000 ms): a restarted southbound is found again within it. */
   maxMs?: number;
 }
 
@@ -28,7 +28,7 @@ export function channelOptions(tls: ClientTlsOptions | undefined, backoff: Recon
     // grpc-js defaults to 1 s .. 120 s: far too slow to find a restarted local southbound.
     'grpc.initial_reconnect_backoff_ms': backoff?.initialMs ?? 100,
     'grpc.min_reconnect_backoff_ms': backoff?.initialMs ?? 100,
-    'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? 5000,
+    'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? 2000,
   };
   if (tls?.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
   return options;

@@ -1,0 +1,301 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { TransactionError, toError } from '../../api/errors';
+import type { ClientTlsOptions } from './channel';
+import {
+  SouthboundCommitTimeoutError,
+  SouthboundConnectionLostError,
+  SouthboundRefusedError,
+  SouthboundTlsError,
+  SouthboundUnreachableError,
+  isRefusal,
+} from './errors';
+import type { InstanceTracker } from './instanceTracker';
+import { sessionPath } from './protocol';
+import {
+  decodeSessionResponse,
+  numberOf,
+  type SessionKeyError,
+  type SessionOperation,
+  type SessionResponseMessage,
+  type SessionResultPart,
+  type SessionTxnResult,
+} from './sessionCodec';
+import { diagnoseTls } from './tlsDiagnosis';
+
+export interface CommitSessionOptions {
+  client: grpc.Client;
+  address: string;
+  token?: string;
+  tls?: ClientTlsOptions;
+  /** How long a commit waits for a session, and a new session for the southbound's hello. */
+  connectTimeoutMs: number;
+  commitDeadlineMs: number;
+  /** Delay before re-opening a session that failed before its hello (doubling up to maxMs). */
+  reopenBackoff: { initialMs: number; maxMs: number };
+  instances: InstanceTracker;
+  logger: Logger;
+}
+
+/** How long the TLS diagnosis of an unreachable southbound may take. */
+const TLS_DIAGNOSIS_TIMEOUT_MS = 1000;
+
+/** Requests travel encoded already (txnPartEncoder.ts). */
+type SessionCall = grpc.ClientDuplexStream<Buffer, SessionResponseMessage>;
+
+const encoded = (part: Buffer): Buffer => part;
+
+/** A transaction sent (or being sent) on the session, until its result arrives. */
+class PendingTxn {
+  private readonly keyErrors: SessionKeyError[] = [];
+  private readonly executed: SessionOperation[] = [];
+  /** The end part went out: if the session breaks now, the outcome is unknown. */
+  sent = false;
+  settled = false;
+
+  constructor(
+    private readonly onResult: (result: SessionTxnResult) => void,
+    private readonly onError: (error: Error) => void,
+    private readonly timer: NodeJS.Timeout,
+  ) {}
+
+  addPart(part: SessionResultPart): void {
+    for (const keyError of part.keyErrors) this.keyErrors.push(keyError);
+    for (const operation of part.executed) this.executed.push(operation);
+  }
+
+  resolve(result: SessionTxnResult): void {
+    if (!this.settle()) return;
+    if (this.keyErrors.length > 0) result.keyErrors = this.keyErrors.concat(result.keyErrors);
+    if (this.executed.length > 0) result.executed = this.executed.concat(result.executed);
+    this.onResult(result);
+  }
+
+  reject(error: Error): void {
+    if (this.settle()) this.onError(error);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    return true;
+  }
+}
+
+interface ReadyWaiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function closedError(): TransactionError {
+  return new TransactionError({ initError: 'southbound client is closed' });
+}
+
+/**
+ * The client's side of the Session stream: one long-lived bidirectional stream for every commit.
+ * It is opened at once and re-opened whenever it ends, so the southbound's hello (its instance id)
+ * reveals a restart even while nobody commits. Transactions go one after the other, each answered
+ * in order; a session that breaks fails the transactions in flight as unavailable.
+ */
+export class CommitSession {
+  private call: SessionCall | undefined;
+  private ready = false;
+  private closed = false;
+  private readonly waiters = new Set<ReadyWaiter>();
+  private readonly pending = new Map<number, PendingTxn>();
+  private nextTxnId = 1;
+  private sending: Promise<void> = Promise.resolve();
+  private helloTimer: NodeJS.Timeout | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private failedAttempts = 0;
+  /** Why the southbound refused the last session attempt: commits fail fast with it. */
+  private refusal: SouthboundRefusedError | undefined;
+
+  constructor(private readonly options: CommitSessionOptions) {
+    this.open();
+  }
+
+  /** Sends one transaction (its parts, numbered by the session) and resolves with its result. */
+  async commit(parts: (txnId: number) => Iterator<Buffer>): Promise<SessionTxnResult> {
+    if (!this.ready) await this.whenReady();
+    const call = this.call;
+    if (!call) throw new SouthboundUnreachableError(this.options.address, new Error('the session ended'));
+    const id = this.nextTxnId++;
+    return new Promise<SessionTxnResult>((resolve, reject) => {
+      const timer = setTimeout(() => this.timeOut(id), this.options.commitDeadlineMs);
+      const pending = new PendingTxn(resolve, reject, timer);
+      this.pending.set(id, pending);
+      this.sending = this.sending
+        .then(() => this.send(call, parts(id), pending))
+        .catch((error: unknown) => pending.reject(new SouthboundConnectionLostError(this.options.address, false, error)));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.reopenTimer);
+    const error = closedError();
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    for (const waiter of [...this.waiters]) waiter.reject(error);
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const metadata = new grpc.Metadata({ waitForReady: true });
+    if (this.options.token) metadata.set('authorization', `Bearer ${this.options.token}`);
+    const call: SessionCall = this.options.client.makeBidiStreamRequest(sessionPath(), encoded, decodeSessionResponse, metadata, {});
+    this.call = call;
+    // Also covers a peer that accepts connections but never answers.
+    this.helloTimer = setTimeout(() => {
+      if (this.call === call && !this.ready) call.cancel();
+    }, this.options.connectTimeoutMs);
+    call.on('data', (message: SessionResponseMessage) => this.receive(call, message));
+    call.on('error', () => undefined); // the 'status' event carries it
+    call.on('status', (status: grpc.StatusObject) => this.ended(call, status));
+  }
+
+  private receive(call: SessionCall, message: SessionResponseMessage): void {
+    if (call !== this.call) return;
+    if (message.hello) {
+      this.greeted(message.hello.instanceId);
+    } else if (message.part) {
+      this.pending.get(numberOf(message.part.txnId))?.addPart(message.part);
+    } else if (message.result) {
+      const id = numberOf(message.result.txnId);
+      const pending = this.pending.get(id);
+      this.pending.delete(id);
+      pending?.resolve(message.result);
+    }
+  }
+
+  private greeted(instanceId: string): void {
+    clearTimeout(this.helloTimer);
+    this.ready = true;
+    this.failedAttempts = 0;
+    this.refusal = undefined;
+    this.options.logger.debug({ instanceId }, 'southbound session open');
+    // Reset listeners run before any waiting commit goes on: the controller queues its resync first.
+    this.options.instances.observe(instanceId);
+    for (const waiter of [...this.waiters]) waiter.resolve();
+  }
+
+  private ended(call: SessionCall, status: grpc.StatusObject): void {
+    if (call !== this.call) return;
+    this.call = undefined;
+    clearTimeout(this.helloTimer);
+    const wasReady = this.ready;
+    this.ready = false;
+    const { address, logger } = this.options;
+    const refused = isRefusal(status.code);
+    for (const pending of this.pending.values()) {
+      pending.reject(refused ? new SouthboundRefusedError(status.code, status) : new SouthboundConnectionLostError(address, pending.sent, status));
+    }
+    this.pending.clear();
+    const fact = { code: grpc.status[status.code], details: status.details };
+    if (wasReady) {
+      logger.warn(fact, 'southbound session ended; re-opening');
+    } else {
+      this.failedAttempts += 1;
+      if (refused) {
+        this.refusal = new SouthboundRefusedError(status.code, status);
+        for (const waiter of [...this.waiters]) waiter.reject(this.refusal);
+      }
+      if (this.failedAttempts === 1) logger.warn(fact, 'southbound session not established; retrying');
+    }
+    const { initialMs, maxMs } = this.options.reopenBackoff;
+    const delay = wasReady ? 0 : Math.min(maxMs, initialMs * 2 ** (this.failedAttempts - 1));
+    this.reopenTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private async send(call: SessionCall, parts: Iterator<Buffer>, pending: PendingTxn): Promise<void> {
+    let written = false;
+    const nextPart = (): IteratorResult<Buffer> | undefined => {
+      try {
+        return parts.next();
+      } catch (error) {
+        pending.reject(new TransactionError({ initError: `cannot encode the transaction: ${toError(error).message}`, cause: error }));
+        // The southbound drops the transaction it was assembling: nothing of it is applied.
+        if (written) call.cancel();
+        return undefined;
+      }
+    };
+    let next = nextPart();
+    for (;;) {
+      if (!next || next.done || pending.settled || call !== this.call) return;
+      const part = next.value;
+      next = nextPart();
+      if (!next) return;
+      if (next.done) pending.sent = true;
+      written = true;
+      if (!call.write(part)) await drained(call);
+      // Lets the part go out while the next is encoded: the southbound decodes meanwhile.
+      else if (!next.done) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private timeOut(id: number): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    pending.reject(new SouthboundCommitTimeoutError(this.options.address, this.options.commitDeadlineMs));
+    this.options.logger.warn({ txnId: id, deadlineMs: this.options.commitDeadlineMs }, 'no answer to a commit in time: re-opening the session');
+    // Drops the transaction if the southbound still assembles it; a late answer cannot be mistaken for another's.
+    this.call?.cancel();
+  }
+
+  private whenReady(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.refusal) return Promise.reject(this.refusal);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        void this.unreachableError().then(reject);
+      }, this.options.connectTimeoutMs);
+      const waiter: ReadyWaiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          reject(error);
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Why no session came: a TLS failure names its cause; anything else is "unreachable". */
+  private async unreachableError(): Promise<TransactionError> {
+    const { address, tls, client, connectTimeoutMs } = this.options;
+    if (tls) {
+      const failure = await diagnoseTls(address, tls, TLS_DIAGNOSIS_TIMEOUT_MS);
+      if (failure) return new SouthboundTlsError(address, failure);
+    }
+    const state = grpc.connectivityState[client.getChannel().getConnectivityState(false)];
+    return new SouthboundUnreachableError(address, new Error(`no session within ${connectTimeoutMs} ms (connection ${state})`));
+  }
+}
+
+/** Resolves when the stream can take more, or has ended. */
+function drained(call: SessionCall): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('status', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('status', done);
+  });
+}
+
