@@ -49,7 +49,7 @@ export class RawSession {
   }
 
   async result(txnId: number): Promise<NonNullable<SessionResponseMessage['result']>> {
-    return waitFor(() => this.received.find((m) => m.result && Number(m.result.txnId) === txnId)?.result ?? undefined, 15_000, `the result of ${txnId}`);
+    return waitFor(() => this.received.find((m) => m.result?.txnId === txnId)?.result, 15_000, `the result of ${txnId}`);
   }
 
   close(): void {

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { resyncFromWire } from '../grpc/convert';
-import { encodeSessionResponse, numberOf, resyncNameOfNumber, type ReceivedPart, type SessionTxnBegin } from '../grpc/sessionCodec';
+import { resyncNameOfNumber } from '../grpc/sessionCodec';
+import type { ReceivedPart, SessionTxnBegin } from './sessionRequestDecoder';
 import type { WireResyncType } from '../grpc/wire';
 import type { SchedulerEngine } from './scheduler';
-import { resultMessages } from './sessionResultEncoder';
+import { helloMessage, resultMessages } from './sessionResultEncoder';
 import { writeAll } from './streamWriter';
 import type { SchedulerCommitResult, SchedulerTxnValue } from './types';
 
@@ -68,7 +69,7 @@ export class ServerSession {
     call.on('cancelled', () => this.gone('cancelled by the client'));
     call.on('error', (error: Error) => this.gone(error.message));
     call.on('close', () => this.gone('closed'));
-    this.reply([encodeSessionResponse({ hello: { instanceId: engine.instanceId } })]);
+    this.reply([helloMessage(engine.instanceId)]);
   }
 
   /** Server stop: drops the open transaction, then ends the stream with UNAVAILABLE after the replies in flight. */
@@ -80,7 +81,7 @@ export class ServerSession {
     if (this.ending) return;
     const { stats, limits } = this.deps;
     stats.partsReceived += 1;
-    const id = numberOf(message.txnId);
+    const id = message.txnId;
     if (message.begin) {
       if (this.open) return this.refuse(grpc.status.INVALID_ARGUMENT, `transaction ${id} begins while transaction ${this.open.id} is still open`);
       const timer = setTimeout(
@@ -98,7 +99,7 @@ export class ServerSession {
     txn.bytes += bytes;
     if (txn.bytes > stats.largestTxnBytes) stats.largestTxnBytes = txn.bytes;
     // Decoded KeyValues have the scheduler's shape: no copy of 100,000 values.
-    for (const kv of message.values as SchedulerTxnValue[]) txn.values.push(kv);
+    for (const kv of message.values) txn.values.push(kv);
     if (!message.end) return;
     clearTimeout(txn.timer);
     this.open = undefined;
@@ -106,7 +107,7 @@ export class ServerSession {
   }
 
   private apply(txn: OpenTxn): void {
-    const expected = numberOf(txn.begin.valueCount);
+    const expected = txn.begin.valueCount;
     const options = txn.begin.options;
     let result: SchedulerCommitResult;
     if (expected !== txn.values.length) {

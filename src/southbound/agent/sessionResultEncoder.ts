@@ -217,6 +217,20 @@ class ResultEncoder {
   }
 }
 
+/** SessionResponse{hello: Hello{instance_id}}: the first message of every session. */
+export function helloMessage(instanceId: string): Buffer {
+  const id = Buffer.from(instanceId);
+  const hello = delimitedSize(id.length);
+  const buf = Buffer.allocUnsafe(delimitedSize(hello));
+  let pos = 0;
+  buf[pos++] = tag(1, WIRE_LEN);
+  pos = writeVarint(buf, pos, hello);
+  buf[pos++] = tag(1, WIRE_LEN);
+  pos = writeVarint(buf, pos, id.length);
+  writeRaw(buf, pos, id);
+  return buf;
+}
+
 function writeFlag(buf: Buffer, pos: number, field: number): number {
   buf[pos++] = tag(field, WIRE_VARINT);
   buf[pos++] = 1;

@@ -13,7 +13,7 @@ import { InstanceTracker } from './instanceTracker';
 import type { KeyState, PackedValue, ValueStatus } from './model';
 import { southboundRpcs, type RpcMethod } from './protocol';
 import { recordedTxnFromParts, recordedTxnOfCommit } from './recordedTxn';
-import { hasField, operationOfNumber, uint64Of, type SessionTxnResult } from './sessionCodec';
+import { operationOfNumber, type SessionTxnResult } from './sessionCodec';
 import { PackedTxnValues } from './packedTxn';
 import { encodeTxnParts } from './txnPartEncoder';
 import { openValueStatusWatch, type ValueStatusWatch } from './valueStatusWatch';
@@ -103,7 +103,7 @@ export class GrpcSouthbound implements Southbound {
   }
 
   private outcome(request: CommitRequest, packed: PackedTxnValues, result: SessionTxnResult, record: boolean): CommitResult {
-    const seqNum = hasField(result, 'seqNum') ? uint64Of(result.seqNum) : undefined;
+    const seqNum = result.seqNum;
     const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, packed, result, seqNum }, this.codec) : undefined;
     if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({

@@ -14,7 +14,6 @@ import type { InstanceTracker } from './instanceTracker';
 import { sessionPath } from './protocol';
 import {
   decodeSessionResponse,
-  numberOf,
   type SessionKeyError,
   type SessionOperation,
   type SessionResponseMessage,
@@ -166,9 +165,9 @@ export class CommitSession {
     if (message.hello) {
       this.greeted(message.hello.instanceId);
     } else if (message.part) {
-      this.pending.get(numberOf(message.part.txnId))?.addPart(message.part);
+      this.pending.get(message.part.txnId)?.addPart(message.part);
     } else if (message.result) {
-      const id = numberOf(message.result.txnId);
+      const id = message.result.txnId;
       const pending = this.pending.get(id);
       this.pending.delete(id);
       pending?.resolve(message.result);

@@ -1,7 +1,7 @@
 import type { CommitRequest, RecordedOperation, RecordedTransaction } from '../../api/southbound';
 import type { AnyCodec } from './anyCodec';
 import { anyFromWire, operationFromWire, resyncFromWire, stateFromWire, txnTypeFromWire, uint64FromWire } from './convert';
-import { numberOf, operationOfNumber, stateOfNumber, type SessionOperation, type SessionTxnResult } from './sessionCodec';
+import { operationOfNumber, stateOfNumber, type SessionOperation, type SessionTxnResult } from './sessionCodec';
 import type { PackedTxnValues } from './packedTxn';
 import type { WireKeyValue, WireRecordedOperation, WireRecordedTxnPart } from './wire';
 
@@ -20,7 +20,7 @@ function sentValueJson(packed: PackedTxnValues, i: number, codec: AnyCodec): unk
 function operationsFromSession(ops: readonly SessionOperation[], packed: PackedTxnValues, codec: AnyCodec): RecordedOperation[] {
   const out: RecordedOperation[] = [];
   const newValueJson = (op: SessionOperation): unknown => {
-    if (!op.newValueAsSent) return codec.toJson(anyFromWire(op.newValue));
+    if (!op.newValueAsSent) return codec.toJson(op.newValue);
     const index = packed.indexOf(op.key);
     return index === undefined ? undefined : codec.toJson(packed.value(index));
   };
@@ -33,7 +33,7 @@ function operationsFromSession(ops: readonly SessionOperation[], packed: PackedT
     out.push({
       key: op.key,
       operation: operationOfNumber(op.operation) ?? 'UPDATE',
-      prevValue: codec.toJson(anyFromWire(op.prevValue)),
+      prevValue: codec.toJson(op.prevValue),
       newValue: newValueJson(op),
       prevState: stateOfNumber(op.prevState),
       newState: stateOfNumber(op.newState),
@@ -63,8 +63,8 @@ export function recordedTxnOfCommit(
     txnType: 'nb',
     resyncType: request.resync,
     description: request.description,
-    start: numberOf(result.startUnixMs),
-    stop: numberOf(result.stopUnixMs),
+    start: result.startUnixMs,
+    stop: result.stopUnixMs,
     get values() {
       const values = packed.keys.map((key, i) => ({ key, value: sentValueJson(packed, i, codec) }));
       keep(txn, 'values', values);

@@ -1,57 +1,29 @@
 import * as protobuf from 'protobufjs';
 import type { KeyOperation } from '../../api/errors';
 import type { ValueState } from '../../api/southbound';
+import type { PackedValue } from './model';
 import { PROTO_PACKAGE, southboundProtoPath } from './protocol';
-import type { WireAny } from './wire';
+import { InternedStrings, WireDecodeError, WireReader } from './wireReader';
 
 /**
- * The Session stream's messages, encoded and decoded with protobufjs directly: it is the hot path
- * of every commit, and proto-loader's conversion of each message to and from plain objects (enum
- * names, 64-bit strings, defaults) costs more than the encoding itself. Here enums are numbers and
- * 64-bit integers are numbers or protobufjs Longs; the functions below convert at the edge.
+ * The Session stream's messages as the client and the reference southbound handle them, and the
+ * client's decoder of the southbound's answers. The Session stream is the hot path of every
+ * commit: its messages are encoded and decoded by hand (txnPartEncoder.ts, the agent's
+ * sessionResultEncoder.ts and sessionRequestDecoder.ts), with enums as numbers and 64-bit integers
+ * as numbers (ids, counts, times) or bigint (sequence numbers). Field numbers follow southbound.proto.
  */
 
-/** A 64-bit integer as protobufjs decodes it. */
-export interface WireLong {
-  low: number;
-  high: number;
-  unsigned: boolean;
-}
-
-export type WireUint64 = number | string | WireLong;
-
-export interface SessionKeyValue {
+export interface SessionKeyError {
   key: string;
-  value?: WireAny | null;
-  valueError?: string;
-}
-
-export interface SessionTxnOptions {
-  resyncType: number;
-  verbose: boolean;
-  retry?: { periodMs: number; maxAttempts: number; expBackoff: boolean } | null;
-  revertOnFailure: boolean;
-  description: string;
-}
-
-export interface SessionTxnBegin {
-  options?: SessionTxnOptions | null;
-  valueCount: WireUint64;
-  record: boolean;
-}
-
-export interface SessionRequestMessage {
-  txnId: WireUint64;
-  begin?: SessionTxnBegin | null;
-  values: SessionKeyValue[];
-  end: boolean;
+  operation: number;
+  error: string;
 }
 
 export interface SessionOperation {
   key: string;
   operation: number;
-  prevValue?: WireAny | null;
-  newValue?: WireAny | null;
+  prevValue?: PackedValue;
+  newValue?: PackedValue;
   prevState: number;
   newState: number;
   error: string;
@@ -61,105 +33,156 @@ export interface SessionOperation {
   newValueAsSent: boolean;
 }
 
-export interface SessionKeyError {
-  key: string;
-  operation: number;
-  error: string;
-}
-
-export interface SessionTxnResult {
-  txnId: WireUint64;
-  /** Absent (not an own property once decoded) when the transaction never started. */
-  seqNum?: WireUint64 | null;
-  initError: string;
-  keyErrors: SessionKeyError[];
-  executed: SessionOperation[];
-  startUnixMs: WireUint64;
-  stopUnixMs: WireUint64;
-}
-
 export interface SessionResultPart {
-  txnId: WireUint64;
+  txnId: number;
   keyErrors: SessionKeyError[];
   executed: SessionOperation[];
+}
+
+export interface SessionTxnResult extends SessionResultPart {
+  /** Absent when the transaction never started (init error). */
+  seqNum?: bigint;
+  initError: string;
+  startUnixMs: number;
+  stopUnixMs: number;
 }
 
 export interface SessionResponseMessage {
-  hello?: { instanceId: string } | null;
-  part?: SessionResultPart | null;
-  result?: SessionTxnResult | null;
+  hello?: { instanceId: string };
+  part?: SessionResultPart;
+  result?: SessionTxnResult;
 }
 
-/** A decoded client message with its size on the wire, for the scheduler's byte bound. */
-export interface ReceivedPart {
-  message: SessionRequestMessage;
-  bytes: number;
+const typeUrls = new InternedStrings();
+
+function decodeAny(reader: WireReader, end: number): PackedValue {
+  let typeUrl = '';
+  let value: Uint8Array = EMPTY;
+  while (reader.pos < end) {
+    const tag = reader.varint();
+    if (tag === 10) typeUrl = reader.internedString(typeUrls);
+    else if (tag === 18) value = reader.bytes();
+    else reader.skip(tag & 7);
+  }
+  return { type_url: typeUrl, value };
 }
 
-interface SessionTypes {
-  request: protobuf.Type;
-  begin: protobuf.Type;
-  response: protobuf.Type;
-  operation: protobuf.Enum;
-  state: protobuf.Enum;
-  resync: protobuf.Enum;
+const EMPTY = new Uint8Array(0);
+
+function decodeKeyError(reader: WireReader, end: number): SessionKeyError {
+  const keyError: SessionKeyError = { key: '', operation: 0, error: '' };
+  while (reader.pos < end) {
+    const tag = reader.varint();
+    if (tag === 10) keyError.key = reader.string();
+    else if (tag === 16) keyError.operation = reader.varint();
+    else if (tag === 26) keyError.error = reader.string();
+    else reader.skip(tag & 7);
+  }
+  return keyError;
 }
 
-let types: SessionTypes | undefined;
-
-function sessionTypes(): SessionTypes {
-  if (types) return types;
-  const root = new protobuf.Root().loadSync(southboundProtoPath(), { keepCase: false });
-  root.resolveAll();
-  types = {
-    request: root.lookupType(`${PROTO_PACKAGE}.SessionRequest`),
-    begin: root.lookupType(`${PROTO_PACKAGE}.TxnBegin`),
-    response: root.lookupType(`${PROTO_PACKAGE}.SessionResponse`),
-    operation: root.lookupEnum(`${PROTO_PACKAGE}.Operation`),
-    state: root.lookupEnum(`${PROTO_PACKAGE}.ValueState`),
-    resync: root.lookupEnum(`${PROTO_PACKAGE}.ResyncType`),
+function decodeOperation(reader: WireReader, end: number): SessionOperation {
+  const op: SessionOperation = {
+    key: '',
+    operation: 0,
+    prevValue: undefined,
+    newValue: undefined,
+    prevState: 0,
+    newState: 0,
+    error: '',
+    isRevert: false,
+    isRetry: false,
+    continues: false,
+    newValueAsSent: false,
   };
-  return types;
+  while (reader.pos < end) {
+    const tag = reader.varint();
+    switch (tag) {
+      case 10:
+        op.key = reader.string();
+        break;
+      case 16:
+        op.operation = reader.varint();
+        break;
+      case 26:
+        op.prevValue = decodeAny(reader, reader.end());
+        break;
+      case 34:
+        op.newValue = decodeAny(reader, reader.end());
+        break;
+      case 40:
+        op.prevState = reader.varint();
+        break;
+      case 48:
+        op.newState = reader.varint();
+        break;
+      case 58:
+        op.error = reader.string();
+        break;
+      case 64:
+        op.isRevert = reader.varint() !== 0;
+        break;
+      case 72:
+        op.isRetry = reader.varint() !== 0;
+        break;
+      case 80:
+        op.continues = reader.varint() !== 0;
+        break;
+      case 88:
+        op.newValueAsSent = reader.varint() !== 0;
+        break;
+      default:
+        reader.skip(tag & 7);
+    }
+  }
+  return op;
 }
 
-/** The client's requests are encoded by hand (txnPartEncoder.ts), except their TxnBegin. */
-export function encodeTxnBegin(begin: SessionTxnBegin): Buffer {
-  return sessionTypes().begin.encode(begin).finish() as Buffer;
+/** TxnResultPart (key errors in field 2, operations in 3) or TxnResult (4 and 5, and the rest). */
+function decodeResult(reader: WireReader, end: number, isResult: boolean): SessionTxnResult {
+  const result: SessionTxnResult = { txnId: 0, seqNum: undefined, initError: '', keyErrors: [], executed: [], startUnixMs: 0, stopUnixMs: 0 };
+  const keyErrorTag = isResult ? 34 : 18;
+  const operationTag = isResult ? 42 : 26;
+  while (reader.pos < end) {
+    const tag = reader.varint();
+    if (tag === 8) result.txnId = reader.varint();
+    else if (tag === keyErrorTag) result.keyErrors.push(decodeKeyError(reader, reader.end()));
+    else if (tag === operationTag) result.executed.push(decodeOperation(reader, reader.end()));
+    else if (isResult && tag === 16) result.seqNum = reader.bigVarint();
+    else if (isResult && tag === 26) result.initError = reader.string();
+    else if (isResult && tag === 48) result.startUnixMs = reader.varint();
+    else if (isResult && tag === 56) result.stopUnixMs = reader.varint();
+    else reader.skip(tag & 7);
+  }
+  return result;
 }
 
-export function decodeSessionRequest(bytes: Buffer): ReceivedPart {
-  return { message: sessionTypes().request.decode(bytes) as unknown as SessionRequestMessage, bytes: bytes.length };
-}
-
-export function encodeSessionResponse(message: SessionResponseMessage): Buffer {
-  return sessionTypes().response.encode(message).finish() as Buffer;
-}
-
+/** Decodes a SessionResponse (the client's deserializer). */
 export function decodeSessionResponse(bytes: Buffer): SessionResponseMessage {
-  return sessionTypes().response.decode(bytes) as unknown as SessionResponseMessage;
-}
-
-/** Whether a decoded proto3 `optional` field was present. */
-export function hasField<T extends object>(message: T, field: keyof T): boolean {
-  return Object.prototype.hasOwnProperty.call(message, field);
-}
-
-function isLong(value: WireUint64): value is WireLong {
-  return typeof value === 'object';
-}
-
-/** A 64-bit unsigned integer, exact. */
-export function uint64Of(value: WireUint64 | null | undefined): bigint {
-  if (value === null || value === undefined || value === '') return 0n;
-  if (!isLong(value)) return BigInt(value);
-  return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
-}
-
-/** A 64-bit integer known to stay within 2^53 (ids, counts, timestamps). */
-export function numberOf(value: WireUint64 | null | undefined): number {
-  if (value === null || value === undefined || value === '') return 0;
-  if (!isLong(value)) return Number(value);
-  return (value.high >>> 0) * 4294967296 + (value.low >>> 0);
+  const reader = new WireReader(bytes);
+  const message: SessionResponseMessage = {};
+  while (reader.pos < bytes.length) {
+    const tag = reader.varint();
+    if (tag === 10) {
+      const end = reader.end();
+      let instanceId = '';
+      while (reader.pos < end) {
+        const inner = reader.varint();
+        if (inner === 10) instanceId = reader.string();
+        else reader.skip(inner & 7);
+      }
+      message.hello = { instanceId };
+    } else if (tag === 18) {
+      const { txnId, keyErrors, executed } = decodeResult(reader, reader.end(), false);
+      message.part = { txnId, keyErrors, executed };
+    } else if (tag === 26) {
+      message.result = decodeResult(reader, reader.end(), true);
+    } else {
+      reader.skip(tag & 7);
+    }
+  }
+  if (!message.hello && !message.part && !message.result) throw new WireDecodeError('a SessionResponse with no content');
+  return message;
 }
 
 /** Enum numbers by name and names by number, from the .proto file. */
@@ -179,8 +202,10 @@ class EnumTable<Name extends string> {
 let tables: { operation: EnumTable<KeyOperation | 'UNDEFINED_OPERATION'>; state: EnumTable<ValueState>; resync: EnumTable<string> } | undefined;
 
 function enumTables(): NonNullable<typeof tables> {
-  const { operation, state, resync } = sessionTypes();
-  tables ??= { operation: new EnumTable(operation.values), state: new EnumTable(state.values), resync: new EnumTable(resync.values) };
+  if (tables) return tables;
+  const root = new protobuf.Root().loadSync(southboundProtoPath(), { keepCase: false });
+  const values = (name: string): Record<string, number> => root.lookupEnum(`${PROTO_PACKAGE}.${name}`).values;
+  tables = { operation: new EnumTable(values('Operation')), state: new EnumTable(values('ValueState')), resync: new EnumTable(values('ResyncType')) };
   return tables;
 }
 
