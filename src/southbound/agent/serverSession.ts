@@ -6,7 +6,7 @@ import type { ReceivedPart, SessionTxnBegin } from './sessionRequestDecoder';
 import type { WireResyncType } from '../grpc/wire';
 import type { SchedulerEngine } from './scheduler';
 import { helloMessage, resultMessages } from './sessionResultEncoder';
-import { writeAll } from './streamWriter';
+import { ReplyQueue } from './replyQueue';
 import type { SchedulerCommitResult, SchedulerTxnValue } from './types';
 
 /** Bounds of a transaction being received, and the size of the messages sent back. */
@@ -55,7 +55,7 @@ type SessionCall = grpc.ServerDuplexStream<ReceivedPart, Buffer>;
  */
 export class ServerSession {
   private open: OpenTxn | undefined;
-  private replies: Promise<unknown> = Promise.resolve();
+  private readonly replies: ReplyQueue;
   private ending = false;
 
   constructor(
@@ -64,6 +64,10 @@ export class ServerSession {
     private readonly deps: { stats: SessionStats; limits: SessionLimits; logger: Logger; onGone: (session: ServerSession) => void },
   ) {
     deps.stats.sessionsOpened += 1;
+    this.replies = new ReplyQueue(call, (error) => {
+      deps.logger.error({ err: error }, 'session answer could not be encoded');
+      this.refuse(grpc.status.INTERNAL, `the southbound could not encode its answer: ${error instanceof Error ? error.message : String(error)}`);
+    });
     call.on('data', (part: ReceivedPart) => this.receive(part));
     call.on('end', () => this.endAfterReplies(() => call.end()));
     call.on('cancelled', () => this.gone('cancelled by the client'));
@@ -129,9 +133,7 @@ export class ServerSession {
   }
 
   private reply(messages: Iterable<Buffer>): void {
-    this.replies = this.replies.then(() => writeAll(this.call, messages)).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error }, 'session reply failed');
-    });
+    this.replies.push(messages);
   }
 
   /** Ends the session with a status after the replies already queued (earlier transactions keep their results). */
@@ -145,16 +147,16 @@ export class ServerSession {
 
   private endAfterReplies(end: () => void): Promise<void> {
     this.discardOpen('the session ended before it');
-    if (this.ending) return this.replies.then(() => undefined);
+    const first = !this.ending;
     this.ending = true;
-    this.replies = this.replies.then(() => {
-      if (!this.call.cancelled && !this.call.destroyed) end();
+    return this.replies.idle().then(() => {
+      if (first && !this.call.cancelled && !this.call.destroyed) end();
     });
-    return this.replies.then(() => undefined);
   }
 
   private gone(reason: string): void {
     this.discardOpen(reason);
+    this.replies.abandon();
     this.ending = true;
     this.deps.onGone(this);
   }

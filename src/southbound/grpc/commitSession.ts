@@ -82,6 +82,15 @@ class PendingTxn {
   }
 }
 
+interface OutgoingTxn {
+  call: SessionCall;
+  parts: Iterator<Buffer>;
+  pending: PendingTxn;
+  written: boolean;
+  /** The part after the one being written (looked ahead to know which part is the last). */
+  next: IteratorResult<Buffer> | undefined;
+}
+
 interface ReadyWaiter {
   resolve(): void;
   reject(error: Error): void;
@@ -104,7 +113,10 @@ export class CommitSession {
   private readonly waiters = new Set<ReadyWaiter>();
   private readonly pending = new Map<number, PendingTxn>();
   private nextTxnId = 1;
-  private sending: Promise<void> = Promise.resolve();
+  /** Transactions whose parts are not all written yet, in order. */
+  private readonly outbox: OutgoingTxn[] = [];
+  /** Waiting for 'drain' or for the next turn of the event loop. */
+  private pumping = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private failedAttempts = 0;
@@ -125,9 +137,8 @@ export class CommitSession {
       const timer = setTimeout(() => this.timeOut(id), this.options.commitDeadlineMs);
       const pending = new PendingTxn(resolve, reject, timer);
       this.pending.set(id, pending);
-      this.sending = this.sending
-        .then(() => this.send(call, parts(id), pending))
-        .catch((error: unknown) => pending.reject(new SouthboundConnectionLostError(this.options.address, false, error)));
+      this.outbox.push({ call, parts: parts(id), pending, written: false, next: undefined });
+      if (!this.pumping) this.pump();
     });
   }
 
@@ -197,6 +208,9 @@ export class CommitSession {
       pending.reject(refused ? new SouthboundRefusedError(status.code, status) : new SouthboundConnectionLostError(address, pending.sent, status));
     }
     this.pending.clear();
+    // A drain that will never come: the outbox moves on to the next session.
+    this.outbox.length = 0;
+    this.pumping = false;
     const fact = { code: grpc.status[status.code], details: status.details };
     if (wasReady) {
       logger.warn(fact, 'southbound session ended; re-opening');
@@ -213,29 +227,55 @@ export class CommitSession {
     this.reopenTimer = setTimeout(() => this.open(), delay);
   }
 
-  private async send(call: SessionCall, parts: Iterator<Buffer>, pending: PendingTxn): Promise<void> {
-    let written = false;
-    const nextPart = (): IteratorResult<Buffer> | undefined => {
-      try {
-        return parts.next();
-      } catch (error) {
-        pending.reject(new TransactionError({ initError: `cannot encode the transaction: ${toError(error).message}`, cause: error }));
-        // The southbound drops the transaction it was assembling: nothing of it is applied.
-        if (written) call.cancel();
-        return undefined;
+  /**
+   * Writes the parts of the queued transactions in order: synchronously while the stream takes
+   * them (no promise per commit on the hot path), after 'drain' when its buffer is full, and after
+   * a turn of the event loop between the parts of a big transaction, so that each part goes out
+   * (and the southbound decodes it) while the next is encoded.
+   */
+  private readonly pump = (): void => {
+    this.pumping = false;
+    while (this.outbox.length > 0) {
+      const item = this.outbox[0];
+      if (item.pending.settled || item.call !== this.call) {
+        this.outbox.shift();
+        continue;
       }
-    };
-    let next = nextPart();
-    for (;;) {
-      if (!next || next.done || pending.settled || call !== this.call) return;
-      const part = next.value;
-      next = nextPart();
-      if (!next) return;
-      if (next.done) pending.sent = true;
-      written = true;
-      if (!call.write(part)) await drained(call);
-      // Lets the part go out while the next is encoded: the southbound decodes meanwhile.
-      else if (!next.done) await new Promise<void>((resolve) => setImmediate(resolve));
+      const part = item.next ?? this.nextPart(item);
+      // Looked ahead to know whether this part is the last; a part that failed to encode has failed its commit.
+      const next = part && !part.done ? this.nextPart(item) : undefined;
+      if (!part || part.done || !next) {
+        this.outbox.shift();
+        continue;
+      }
+      item.next = next;
+      if (next.done) {
+        item.pending.sent = true;
+        this.outbox.shift();
+      }
+      item.written = true;
+      if (!item.call.write(part.value)) {
+        this.pumping = true;
+        item.call.once('drain', this.pump);
+        return;
+      }
+      if (!next.done) {
+        this.pumping = true;
+        setImmediate(this.pump);
+        return;
+      }
+    }
+  };
+
+  /** The next part; a part that cannot be encoded fails its commit (and drops what was sent of it). */
+  private nextPart(item: OutgoingTxn): IteratorResult<Buffer> | undefined {
+    try {
+      return item.parts.next();
+    } catch (error) {
+      item.pending.reject(new TransactionError({ initError: `cannot encode the transaction: ${toError(error).message}`, cause: error }));
+      // The southbound drops the transaction it was assembling: nothing of it is applied.
+      if (item.written) item.call.cancel();
+      return undefined;
     }
   }
 
@@ -284,17 +324,3 @@ export class CommitSession {
     return new SouthboundUnreachableError(address, new Error(`no session within ${connectTimeoutMs} ms (connection ${state})`));
   }
 }
-
-/** Resolves when the stream can take more, or has ended. */
-function drained(call: SessionCall): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      call.off('status', done);
-      resolve();
-    };
-    call.on('drain', done);
-    call.on('status', done);
-  });
-}
-
