@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { SouthboundServer } from '../../src/southbound/agent/server';
+import { decodeExecuted } from '../../src/southbound/grpc/sessionCodec';
 import { connect, iface, startServer, txn, waitFor } from './helpers';
 import { RawSession, keyValue } from './rawSession';
 
@@ -20,7 +21,7 @@ describe('the Session stream of the reference southbound', () => {
     session.send({ txnId: 1, begin: { valueCount: 1, record: true }, values: [keyValue('a', iface('a'))], end: true });
     const result = await session.result(1);
     expect(result.seqNum).toBe(1n);
-    expect(result.executed.map((op) => [op.key, op.operation, op.newValueAsSent])).toEqual([['a', 1, true]]);
+    expect(decodeExecuted(result.raw).map((op) => [op.key, op.operation, op.newValueAsSent])).toEqual([['a', 1, true]]);
     expect(server.engine.dump().map((s) => s.key)).toEqual(['a']);
   });
 

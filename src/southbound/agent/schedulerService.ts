@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { anySize, batchesByBytes, splitPairs } from '../grpc/batching';
 import { keyStateToWire, uint64FromWire, valueStatusToWire, wireKeyStateSize } from '../grpc/convert';
-import type { ReceivedPart } from './sessionRequestDecoder';
+import type { ReceivedPart } from '../grpc/sessionRequestDecoder';
 import type {
   WireDumpStateResponse,
   WireGetValueStatusResponse,

@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { ControllerError } from '../../api/errors';
 import { DEFAULT_MAX_BATCH_BYTES } from '../grpc/batching';
 import { loadSouthboundProtocol } from '../grpc/protocol';
-import { decodeSessionRequest } from './sessionRequestDecoder';
+import { decodeSessionRequest } from '../grpc/sessionRequestDecoder';
 import { adminService } from './adminService';
 import { bearerTokenInterceptor } from './auth';
 import { SchedulerEngine, type SchedulerEngineOptions } from './scheduler';

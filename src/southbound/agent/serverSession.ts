@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { resyncFromWire } from '../grpc/convert';
 import { resyncNameOfNumber } from '../grpc/sessionCodec';
-import type { ReceivedPart, SessionTxnBegin } from './sessionRequestDecoder';
+import type { ReceivedPart, SessionTxnBegin } from '../grpc/sessionRequestDecoder';
 import type { WireResyncType } from '../grpc/wire';
 import type { SchedulerEngine } from './scheduler';
 import { helloMessage, resultMessages } from './sessionResultEncoder';

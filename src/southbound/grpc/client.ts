@@ -6,14 +6,14 @@ import type { CommitRequest, CommitResult, RecordedTransaction, Southbound } fro
 import type { ProtoMessage } from '../../api/types';
 import { AnyCodec } from './anyCodec';
 import { callMetadata, channelCredentials, channelOptions, deadlineIn, type ClientTlsOptions, type ReconnectBackoff } from './channel';
-import { CommitSession } from './commitSession';
+import { CommitSession, type TxnAnswer } from './commitSession';
 import { keyStatesFromWire, valueStatusFromWire } from './convert';
 import { SouthboundCallError, grpcCode } from './errors';
 import { InstanceTracker } from './instanceTracker';
 import type { KeyState, PackedValue, ValueStatus } from './model';
 import { southboundRpcs, type RpcMethod } from './protocol';
 import { recordedTxnFromParts, recordedTxnOfCommit } from './recordedTxn';
-import { operationOfNumber, type SessionTxnResult } from './sessionCodec';
+import { operationOfNumber } from './sessionCodec';
 import { PackedTxnValues } from './packedTxn';
 import { encodeTxnParts } from './txnPartEncoder';
 import { openValueStatusWatch, type ValueStatusWatch } from './valueStatusWatch';
@@ -98,13 +98,14 @@ export class GrpcSouthbound implements Southbound {
     }
     const record = this.options.recorded ?? true;
     const maxBatchBytes = this.options.maxBatchBytes;
-    const result = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }));
-    return this.outcome(request, packed, result, record);
+    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }), record);
+    return this.outcome(request, packed, answer, record);
   }
 
-  private outcome(request: CommitRequest, packed: PackedTxnValues, result: SessionTxnResult, record: boolean): CommitResult {
+  private outcome(request: CommitRequest, packed: PackedTxnValues, answer: TxnAnswer, record: boolean): CommitResult {
+    const { result } = answer;
     const seqNum = result.seqNum;
-    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, packed, result, seqNum }, this.codec) : undefined;
+    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, notSent: packed.notSentTypes() }, this.codec) : undefined;
     if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({
         initError: result.initError || undefined,

@@ -15,7 +15,6 @@ import { sessionPath } from './protocol';
 import {
   decodeSessionResponse,
   type SessionKeyError,
-  type SessionOperation,
   type SessionResponseMessage,
   type SessionResultPart,
   type SessionTxnResult,
@@ -44,30 +43,42 @@ type SessionCall = grpc.ClientDuplexStream<Buffer, SessionResponseMessage>;
 
 const encoded = (part: Buffer): Buffer => part;
 
+/** A transaction's answer, with the messages that carried it both ways (for its recorded transaction). */
+export interface TxnAnswer {
+  /** The result, with the key errors of every part. */
+  result: SessionTxnResult;
+  /** The southbound's messages about it (TxnResultParts, then the TxnResult), as received. */
+  received: Buffer[];
+  /** The parts the client sent, when asked to keep them. */
+  sent: Buffer[];
+}
+
 /** A transaction sent (or being sent) on the session, until its result arrives. */
 class PendingTxn {
   private readonly keyErrors: SessionKeyError[] = [];
-  private readonly executed: SessionOperation[] = [];
+  private readonly received: Buffer[] = [];
+  readonly sentParts: Buffer[] = [];
   /** The end part went out: if the session breaks now, the outcome is unknown. */
   sent = false;
   settled = false;
 
   constructor(
-    private readonly onResult: (result: SessionTxnResult) => void,
+    readonly keepSent: boolean,
+    private readonly onAnswer: (answer: TxnAnswer) => void,
     private readonly onError: (error: Error) => void,
     private readonly timer: NodeJS.Timeout,
   ) {}
 
   addPart(part: SessionResultPart): void {
     for (const keyError of part.keyErrors) this.keyErrors.push(keyError);
-    for (const operation of part.executed) this.executed.push(operation);
+    this.received.push(part.raw);
   }
 
   resolve(result: SessionTxnResult): void {
     if (!this.settle()) return;
     if (this.keyErrors.length > 0) result.keyErrors = this.keyErrors.concat(result.keyErrors);
-    if (this.executed.length > 0) result.executed = this.executed.concat(result.executed);
-    this.onResult(result);
+    this.received.push(result.raw);
+    this.onAnswer({ result, received: this.received, sent: this.sentParts });
   }
 
   reject(error: Error): void {
@@ -127,15 +138,18 @@ export class CommitSession {
     this.open();
   }
 
-  /** Sends one transaction (its parts, numbered by the session) and resolves with its result. */
-  async commit(parts: (txnId: number) => Iterator<Buffer>): Promise<SessionTxnResult> {
+  /**
+   * Sends one transaction (its parts, numbered by the session) and resolves with its answer;
+   * `keepSent` keeps the parts sent, for the recorded transaction.
+   */
+  async commit(parts: (txnId: number) => Iterator<Buffer>, keepSent: boolean): Promise<TxnAnswer> {
     if (!this.ready) await this.whenReady();
     const call = this.call;
     if (!call) throw new SouthboundUnreachableError(this.options.address, new Error('the session ended'));
     const id = this.nextTxnId++;
-    return new Promise<SessionTxnResult>((resolve, reject) => {
+    return new Promise<TxnAnswer>((resolve, reject) => {
       const timer = setTimeout(() => this.timeOut(id), this.options.commitDeadlineMs);
-      const pending = new PendingTxn(resolve, reject, timer);
+      const pending = new PendingTxn(keepSent, resolve, reject, timer);
       this.pending.set(id, pending);
       this.outbox.push({ call, parts: parts(id), pending, written: false, next: undefined });
       if (!this.pumping) this.pump();
@@ -254,6 +268,7 @@ export class CommitSession {
         this.outbox.shift();
       }
       item.written = true;
+      if (item.pending.keepSent) item.pending.sentParts.push(part.value);
       if (!item.call.write(part.value)) {
         this.pumping = true;
         item.call.once('drain', this.pump);

@@ -23,7 +23,6 @@ export class PackedTxnValues {
   errors: Map<number, string> | undefined;
   private readonly types: Array<Type | undefined>;
   private readonly messages: Array<ProtoMessage | undefined>;
-  private keyIndex: Map<string, number> | undefined;
 
   /** Throws InvalidValueError for a value that is not a protobufjs message. */
   constructor(request: CommitRequest, codec: AnyCodec) {
@@ -80,12 +79,11 @@ export class PackedTxnValues {
     return typeUrl === undefined || bytes === undefined ? undefined : { type_url: typeUrl, value: bytes };
   }
 
-  /** The index of a key (built on first use). */
-  indexOf(key: string): number | undefined {
-    if (!this.keyIndex) {
-      this.keyIndex = new Map();
-      for (let i = 0; i < this.keys.length; i++) this.keyIndex.set(this.keys[i], i);
-    }
-    return this.keyIndex.get(key);
+  /** The type URLs of the values not sent, by key (usually none), for the recorded transaction. */
+  notSentTypes(): ReadonlyMap<string, string> | undefined {
+    if (!this.errors) return undefined;
+    const types = new Map<string, string>();
+    for (const i of this.errors.keys()) types.set(this.keys[i], this.typeUrls[i] ?? '');
+    return types;
   }
 }

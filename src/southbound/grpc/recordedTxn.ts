@@ -1,8 +1,10 @@
 import type { CommitRequest, RecordedOperation, RecordedTransaction } from '../../api/southbound';
 import type { AnyCodec } from './anyCodec';
+import type { TxnAnswer } from './commitSession';
 import { anyFromWire, operationFromWire, resyncFromWire, stateFromWire, txnTypeFromWire, uint64FromWire } from './convert';
-import { operationOfNumber, stateOfNumber, type SessionOperation, type SessionTxnResult } from './sessionCodec';
-import type { PackedTxnValues } from './packedTxn';
+import type { PackedValue } from './model';
+import { decodeExecuted, operationOfNumber, stateOfNumber, type SessionOperation } from './sessionCodec';
+import { decodeSessionRequest, type SessionKeyValue } from './sessionRequestDecoder';
 import type { WireKeyValue, WireRecordedOperation, WireRecordedTxnPart } from './wire';
 
 /** Replaces a lazy property by its value, once computed (or set). */
@@ -10,20 +12,29 @@ function keep<T extends object>(target: T, key: keyof T, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Value i as JSON; a value the client did not send renders as its type and why. */
-function sentValueJson(packed: PackedTxnValues, i: number, codec: AnyCodec): unknown {
-  const error = packed.errors?.get(i);
-  if (error !== undefined) return { '@type': packed.typeUrls[i], error };
-  return codec.toJson(packed.value(i));
+/** The values the client sent, from its encoded parts. */
+function sentValues(sent: readonly Buffer[]): SessionKeyValue[] {
+  const values: SessionKeyValue[] = [];
+  for (const part of sent) for (const kv of decodeSessionRequest(part).message.values) values.push(kv);
+  return values;
 }
 
-function operationsFromSession(ops: readonly SessionOperation[], packed: PackedTxnValues, codec: AnyCodec): RecordedOperation[] {
-  const out: RecordedOperation[] = [];
+/** A value as JSON; one the client did not send renders as its type and why. */
+function sentValueJson(kv: SessionKeyValue, notSent: ReadonlyMap<string, string> | undefined, codec: AnyCodec): unknown {
+  if (kv.valueError) return { '@type': notSent?.get(kv.key), error: kv.valueError };
+  return codec.toJson(kv.value ?? undefined);
+}
+
+function operationsOf(answer: TxnAnswer, codec: AnyCodec): RecordedOperation[] {
+  const ops: SessionOperation[] = [];
+  for (const raw of answer.received) decodeExecuted(raw, ops);
+  let sentByKey: Map<string, PackedValue | null> | undefined;
   const newValueJson = (op: SessionOperation): unknown => {
     if (!op.newValueAsSent) return codec.toJson(op.newValue);
-    const index = packed.indexOf(op.key);
-    return index === undefined ? undefined : codec.toJson(packed.value(index));
+    sentByKey ??= new Map(sentValues(answer.sent).map((kv) => [kv.key, kv.value]));
+    return codec.toJson(sentByKey.get(op.key) ?? undefined);
   };
+  const out: RecordedOperation[] = [];
   for (const op of ops) {
     const previous = out[out.length - 1];
     if (op.continues && previous?.key === op.key) {
@@ -46,27 +57,27 @@ function operationsFromSession(ops: readonly SessionOperation[], packed: PackedT
 }
 
 /**
- * The recorded transaction of a commit: the header and values from the request (the client has
- * them), the executed operations from the result. Values render as JSON only when first read,
- * so a commit nobody looks at pays nothing for it.
+ * The recorded transaction of a commit. It keeps the messages that carried the transaction both
+ * ways, as bytes, and decodes them only when `values` or `executed` is first read (the REST
+ * history): a commit nobody looks at costs a few references in the event history, not an object
+ * per value. The header comes from the request and the result.
  */
 export function recordedTxnOfCommit(
-  commit: { request: CommitRequest; packed: PackedTxnValues; result: SessionTxnResult; seqNum: bigint },
+  commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; notSent?: ReadonlyMap<string, string> },
   codec: AnyCodec,
 ): RecordedTransaction {
-  const { request, packed, result, seqNum } = commit;
-  const executed = result.executed;
-  // Getters in the literal are own enumerable properties: JSON.stringify (the REST history) and
-  // test matchers see them like any other, and the object keeps one shape.
+  const { request, answer, seqNum, notSent } = commit;
+  // Getters in the literal are own enumerable properties: JSON.stringify and test matchers see
+  // them like any other, and the object keeps one shape.
   const txn: RecordedTransaction = {
     seqNum,
     txnType: 'nb',
     resyncType: request.resync,
     description: request.description,
-    start: result.startUnixMs,
-    stop: result.stopUnixMs,
+    start: answer.result.startUnixMs,
+    stop: answer.result.stopUnixMs,
     get values() {
-      const values = packed.keys.map((key, i) => ({ key, value: sentValueJson(packed, i, codec) }));
+      const values = sentValues(answer.sent).map((kv) => ({ key: kv.key, value: sentValueJson(kv, notSent, codec) }));
       keep(txn, 'values', values);
       return values;
     },
@@ -74,7 +85,7 @@ export function recordedTxnOfCommit(
       keep(txn, 'values', values);
     },
     get executed() {
-      const operations = operationsFromSession(executed, packed, codec);
+      const operations = operationsOf(answer, codec);
       keep(txn, 'executed', operations);
       return operations;
     },

@@ -36,7 +36,11 @@ export interface SessionOperation {
 export interface SessionResultPart {
   txnId: number;
   keyErrors: SessionKeyError[];
-  executed: SessionOperation[];
+  /**
+   * The message as received: its executed operations are decoded only when someone reads the
+   * recorded transaction (decodeExecuted), and the bytes are all the event history keeps.
+   */
+  raw: Buffer;
 }
 
 export interface SessionTxnResult extends SessionResultPart {
@@ -138,16 +142,16 @@ function decodeOperation(reader: WireReader, end: number): SessionOperation {
   return op;
 }
 
-/** TxnResultPart (key errors in field 2, operations in 3) or TxnResult (4 and 5, and the rest). */
-function decodeResult(reader: WireReader, end: number, isResult: boolean): SessionTxnResult {
-  const result: SessionTxnResult = { txnId: 0, seqNum: undefined, initError: '', keyErrors: [], executed: [], startUnixMs: 0, stopUnixMs: 0 };
+/** TxnResultPart (key errors in field 2, operations in 3) or TxnResult (4 and 5, and the rest); operations only when asked. */
+function decodeResult(reader: WireReader, end: number, isResult: boolean, raw: Buffer, executed?: SessionOperation[]): SessionTxnResult {
+  const result: SessionTxnResult = { txnId: 0, seqNum: undefined, initError: '', keyErrors: [], raw, startUnixMs: 0, stopUnixMs: 0 };
   const keyErrorTag = isResult ? 34 : 18;
   const operationTag = isResult ? 42 : 26;
   while (reader.pos < end) {
     const tag = reader.varint();
     if (tag === 8) result.txnId = reader.varint();
     else if (tag === keyErrorTag) result.keyErrors.push(decodeKeyError(reader, reader.end()));
-    else if (tag === operationTag) result.executed.push(decodeOperation(reader, reader.end()));
+    else if (tag === operationTag && executed) executed.push(decodeOperation(reader, reader.end()));
     else if (isResult && tag === 16) result.seqNum = reader.bigVarint();
     else if (isResult && tag === 26) result.initError = reader.string();
     else if (isResult && tag === 48) result.startUnixMs = reader.varint();
@@ -173,16 +177,27 @@ export function decodeSessionResponse(bytes: Buffer): SessionResponseMessage {
       }
       message.hello = { instanceId };
     } else if (tag === 18) {
-      const { txnId, keyErrors, executed } = decodeResult(reader, reader.end(), false);
-      message.part = { txnId, keyErrors, executed };
+      const { txnId, keyErrors } = decodeResult(reader, reader.end(), false, bytes);
+      message.part = { txnId, keyErrors, raw: bytes };
     } else if (tag === 26) {
-      message.result = decodeResult(reader, reader.end(), true);
+      message.result = decodeResult(reader, reader.end(), true, bytes);
     } else {
       reader.skip(tag & 7);
     }
   }
   if (!message.hello && !message.part && !message.result) throw new WireDecodeError('a SessionResponse with no content');
   return message;
+}
+
+/** The executed operations of a TxnResultPart or TxnResult message, as received (`raw`). */
+export function decodeExecuted(raw: Buffer, into: SessionOperation[] = []): SessionOperation[] {
+  const reader = new WireReader(raw);
+  while (reader.pos < raw.length) {
+    const tag = reader.varint();
+    if (tag === 18 || tag === 26) decodeResult(reader, reader.end(), tag === 26, raw, into);
+    else reader.skip(tag & 7);
+  }
+  return into;
 }
 
 /** Enum numbers by name and names by number, from the .proto file. */

@@ -1,10 +1,11 @@
-import { InternedStrings, WireReader } from '../grpc/wireReader';
 import type { RetryOptions } from '../../api/southbound';
-import type { SchedulerTxnValue, StoredValue } from './types';
+import type { PackedValue } from './model';
+import { InternedStrings, WireReader } from './wireReader';
 
 /*
- * The client's SessionRequest messages, decoded by hand into the scheduler's own shapes: no
- * message object, Long or copy per value. Field numbers follow southbound.proto:
+ * The client's SessionRequest messages, decoded by hand: by the reference southbound into the
+ * scheduler's own shapes (no message object, Long or copy per value), and by the client when the
+ * recorded transaction it kept as bytes is first read. Field numbers follow southbound.proto:
  *   SessionRequest { 1: txn_id, 2: begin TxnBegin, 3: values KeyValue, 4: end }
  *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record }
  *   TxnOptions { 1: resync_type, 2: verbose, 3: retry RetryOptions, 4: revert_on_failure, 5: description }
@@ -26,10 +27,17 @@ export interface SessionTxnBegin {
   record: boolean;
 }
 
+/** A value of a transaction: `null` = delete; `valueError` = a value the client could not send. */
+export interface SessionKeyValue {
+  key: string;
+  value: PackedValue | null;
+  valueError?: string;
+}
+
 export interface SessionRequestMessage {
   txnId: number;
   begin?: SessionTxnBegin;
-  values: SchedulerTxnValue[];
+  values: SessionKeyValue[];
   end: boolean;
 }
 
@@ -79,7 +87,7 @@ function decodeBegin(reader: WireReader, end: number): SessionTxnBegin {
   return begin;
 }
 
-function decodeAny(reader: WireReader, end: number): StoredValue {
+function decodeAny(reader: WireReader, end: number): PackedValue {
   let typeUrl = '';
   let value: Uint8Array = EMPTY;
   while (reader.pos < end) {
@@ -93,8 +101,8 @@ function decodeAny(reader: WireReader, end: number): StoredValue {
 
 const EMPTY = new Uint8Array(0);
 
-function decodeKeyValue(reader: WireReader, end: number): SchedulerTxnValue {
-  const kv: SchedulerTxnValue = { key: '', value: null, valueError: undefined };
+function decodeKeyValue(reader: WireReader, end: number): SessionKeyValue {
+  const kv: SessionKeyValue = { key: '', value: null, valueError: undefined };
   while (reader.pos < end) {
     const tag = reader.varint();
     if (tag === 10) kv.key = reader.string();
