@@ -30,6 +30,9 @@ export class TxnHistory {
   }
 
   get(seqNum: bigint): SchedulerRecordedTxn | undefined {
+    // The one just recorded is the one asked for after every commit.
+    const last = this.txns[this.txns.length - 1];
+    if (last?.seqNum === seqNum) return last;
     let low = this.head;
     let high = this.txns.length - 1;
     while (low <= high) {

@@ -42,7 +42,8 @@ function encodeBegin(request: CommitRequest, valueCount: number, record: boolean
   const periodMs = retry ? Math.round(retry.periodMs) : 0;
   const retrySize = retry ? varintFieldSize(periodMs) + varintFieldSize(retry.maxAttempts) + varintFieldSize(retry.expBackoff ? 1 : 0) : 0;
   const resync = resyncNumber(resyncToWire(request.resync));
-  const description = strings.of(request.description);
+  // Not cached: every event has a description of its own.
+  const description = Buffer.from(request.description);
   const optionsSize =
     varintFieldSize(resync) +
     varintFieldSize(request.startup ? 1 : 0) +
