@@ -19,6 +19,8 @@ export interface KeyRecord {
   seqNum: bigint;
   /** The sequence number of the failed transaction whose retry owns this key (if RETRYING). */
   retryToken?: bigint;
+  /** The transaction that set `desired` to the value it carried for the key. */
+  sentIn?: bigint;
   readonly dependencies: readonly string[];
 }
 
@@ -43,7 +45,19 @@ export class KeyStore {
   getOrCreate(key: string, seqNum: bigint): KeyRecord {
     let record = this.records.get(key);
     if (record) return record;
-    record = { key, state: 'NONEXISTENT', seqNum, dependencies: this.rules.dependenciesOf(key) };
+    // Every field from the start: records keep one shape.
+    record = {
+      key,
+      desired: undefined,
+      applied: undefined,
+      state: 'NONEXISTENT',
+      error: undefined,
+      lastOperation: undefined,
+      seqNum,
+      retryToken: undefined,
+      sentIn: undefined,
+      dependencies: this.rules.dependenciesOf(key),
+    };
     this.records.set(key, record);
     for (const dep of record.dependencies) {
       let set = this.dependents.get(dep);

@@ -95,12 +95,8 @@ export class SchedulerEngine {
     const processed: { key: string; previous: StoredValue | undefined }[] = [];
     for (const { key, value, valueError } of txn.values) {
       processed.push({ key, previous: this.store.get(key)?.desired });
-      if (valueError) {
-        execution.failValue(key, valueError);
-      } else {
-        execution.setDesired(key, value ?? undefined);
-        execution.reconcile(key);
-      }
+      if (valueError) execution.failValue(key, valueError);
+      else execution.apply(key, value ?? undefined);
       if (txn.revertOnFailure && execution.failures.length > 0) {
         this.revert(execution, processed);
         return;
@@ -132,18 +128,12 @@ export class SchedulerEngine {
     // A value that could not be sent is still wanted: it fails, it is not deleted.
     const wanted = new Map<string, SchedulerTxnValue>();
     for (const entry of txn.values) if (entry.value || entry.valueError) wanted.set(entry.key, entry);
-    for (const record of [...this.store.values()]) {
-      if (wanted.has(record.key)) continue;
-      execution.setDesired(record.key, undefined);
-      execution.reconcile(record.key);
+    if (this.store.size > 0) {
+      for (const record of [...this.store.values()]) if (!wanted.has(record.key)) execution.apply(record.key, undefined);
     }
     for (const { key, value, valueError } of wanted.values()) {
-      if (valueError) {
-        execution.failValue(key, valueError);
-        continue;
-      }
-      execution.setDesired(key, value ?? undefined);
-      execution.reconcile(key);
+      if (valueError) execution.failValue(key, valueError);
+      else execution.apply(key, value ?? undefined);
     }
   }
 

@@ -39,6 +39,8 @@ class Batch {
   keyErrors: SchedulerKeyError[] = [];
   keyErrorSizes: number[] = [];
   ops: SchedulerRecordedOperation[] = [];
+  /** UTF-8 length of each operation's key. */
+  keyBytes: number[] = [];
   halves: number[] = [];
   asSent: boolean[] = [];
   opSizes: number[] = [];
@@ -46,16 +48,6 @@ class Batch {
 
   get empty(): boolean {
     return this.keyErrors.length === 0 && this.ops.length === 0;
-  }
-
-  clear(): void {
-    this.keyErrors = [];
-    this.keyErrorSizes = [];
-    this.ops = [];
-    this.halves = [];
-    this.asSent = [];
-    this.opSizes = [];
-    this.bytes = 0;
   }
 }
 
@@ -78,8 +70,8 @@ class ResultEncoder {
     return delimitedSize(Buffer.byteLength(e.key)) + 1 + varintSize(operationNumber(e.operation)) + delimitedSize(Buffer.byteLength(e.error));
   }
 
-  opSize(op: SchedulerRecordedOperation, half: number, asSent: boolean): number {
-    let size = delimitedSize(Buffer.byteLength(op.key)) + 1 + varintSize(operationNumber(op.operation));
+  opSize(op: SchedulerRecordedOperation, keyBytes: number, half: number, asSent: boolean): number {
+    let size = delimitedSize(keyBytes) + 1 + varintSize(operationNumber(op.operation));
     if (half !== SECOND_HALF) {
       if (op.prevValue) size += delimitedSize(this.anySize(op.prevValue));
       size += 1 + varintSize(stateNumber(op.prevState)) + 1 + varintSize(stateNumber(op.newState));
@@ -171,13 +163,15 @@ class ResultEncoder {
     for (let i = 0; i < batch.ops.length; i++) {
       buf[pos++] = tag(opField, WIRE_LEN);
       pos = writeVarint(buf, pos, batch.opSizes[i]);
-      pos = this.writeOp(buf, pos, batch.ops[i], batch.halves[i], batch.asSent[i]);
+      pos = this.writeOp(buf, pos, batch.ops[i], batch.keyBytes[i], batch.halves[i], batch.asSent[i]);
     }
     return pos;
   }
 
-  private writeOp(buf: Buffer, pos: number, op: SchedulerRecordedOperation, half: number, asSent: boolean): number {
-    pos = this.writeText(buf, pos, 1, op.key);
+  private writeOp(buf: Buffer, pos: number, op: SchedulerRecordedOperation, keyBytes: number, half: number, asSent: boolean): number {
+    buf[pos++] = tag(1, WIRE_LEN);
+    pos = writeVarint(buf, pos, keyBytes);
+    pos = writeString(buf, pos, op.key, keyBytes);
     buf[pos++] = tag(2, WIRE_VARINT);
     pos = writeVarint(buf, pos, operationNumber(op.operation));
     if (half !== SECOND_HALF && op.prevValue) pos = this.writeAny(buf, pos, 3, op.prevValue);
@@ -251,38 +245,35 @@ export function* resultMessages(
 ): Generator<Buffer> {
   const encoder = new ResultEncoder(txnId, maxBytes);
   let batch = new Batch();
-  const add = (size: number): void => {
-    if (!encoder.overflows(batch, size)) return;
-    const full = batch;
-    batch = new Batch();
-    pending.push(encoder.part(full));
-  };
-  const pending: Buffer[] = [];
   for (const e of result.keyErrors) {
     const size = encoder.keyErrorSize(e);
-    add(size);
+    if (encoder.overflows(batch, size)) {
+      yield encoder.part(batch);
+      batch = new Batch();
+    }
     batch.keyErrors.push(e);
     batch.keyErrorSizes.push(size);
     batch.bytes += delimitedSize(size);
-    yield* pending.splice(0);
   }
-  const sent = new Map<string, StoredValue | null>();
-  if (recorded) for (const { key, value } of recorded.values) sent.set(key, value);
   for (const op of recorded?.executed ?? []) {
-    const asSent = op.newValue !== undefined && sent.get(op.key) === op.newValue;
+    const asSent = op.fromTxn;
+    const keyBytes = Buffer.byteLength(op.key);
     const prevBytes = op.prevValue ? op.prevValue.value.length : 0;
     const newBytes = op.newValue && !asSent ? op.newValue.value.length : 0;
     const halves = prevBytes > 0 && newBytes > 0 && prevBytes + newBytes > maxBytes ? SPLIT : WHOLE_ONLY;
     for (const half of halves) {
-      const size = encoder.opSize(op, half, asSent);
-      add(size);
+      const size = encoder.opSize(op, keyBytes, half, asSent);
+      if (encoder.overflows(batch, size)) {
+        yield encoder.part(batch);
+        batch = new Batch();
+      }
       batch.ops.push(op);
+      batch.keyBytes.push(keyBytes);
       batch.halves.push(half);
       batch.asSent.push(asSent);
       batch.opSizes.push(size);
       batch.bytes += delimitedSize(size);
     }
-    if (pending.length > 0) yield* pending.splice(0);
   }
   yield encoder.result(batch, result, recorded);
 }

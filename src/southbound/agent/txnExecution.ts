@@ -37,16 +37,32 @@ export class TxnExecution {
     return this.options.seqNum;
   }
 
-  /** Sets the desired value of a key (undefined = delete), creating its record if needed. */
-  setDesired(key: string, value: StoredValue | undefined): void {
+  /**
+   * Sets the desired value of a key (undefined = delete), creating its record if needed;
+   * `fromTxn` when it is the value this transaction carried (not a revert's previous value).
+   */
+  setDesired(key: string, value: StoredValue | undefined, fromTxn = false): KeyRecord | undefined {
     const record = value === undefined ? this.store.get(key) : this.store.getOrCreate(key, this.seqNum);
-    if (record) record.desired = value;
+    if (record) {
+      record.desired = value;
+      record.sentIn = fromTxn ? this.seqNum : undefined;
+    }
+    return record;
+  }
+
+  /** Sets the desired value of a key to the one this transaction carries, and brings the dataplane in line. */
+  apply(key: string, value: StoredValue | undefined): void {
+    const record = this.setDesired(key, value, true);
+    if (record) this.reconcileRecord(record);
   }
 
   /** Brings the key's applied value in line with its desired value. */
   reconcile(key: string): void {
     const record = this.store.get(key);
-    if (!record) return;
+    if (record) this.reconcileRecord(record);
+  }
+
+  private reconcileRecord(record: KeyRecord): void {
     const { desired, applied } = record;
     if (desired === undefined) {
       if (applied === undefined) this.forgetUnapplied(record);
@@ -173,6 +189,7 @@ export class TxnExecution {
       error,
       isRevert: this.reverting,
       isRetry: this.options.isRetry,
+      fromTxn: newValue !== undefined && newValue === record.desired && record.sentIn === this.seqNum,
     });
   }
 

@@ -53,6 +53,8 @@ export interface SchedulerRecordedOperation {
   error?: string;
   isRevert: boolean;
   isRetry: boolean;
+  /** `newValue` is the value this transaction carried for the key (the client has it already). */
+  fromTxn: boolean;
 }
 
 export interface SchedulerRecordedTxn {

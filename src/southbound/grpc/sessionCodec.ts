@@ -203,11 +203,15 @@ export function decodeExecuted(raw: Buffer, into: SessionOperation[] = []): Sess
 /** Enum numbers by name and names by number, from the .proto file. */
 class EnumTable<Name extends string> {
   private readonly names: Name[] = [];
-  constructor(private readonly numbers: Readonly<Record<string, number>>) {
-    for (const [name, number] of Object.entries(numbers)) this.names[number] = name as Name;
+  private readonly numbers = new Map<string, number>();
+  constructor(values: Readonly<Record<string, number>>) {
+    for (const [name, number] of Object.entries(values)) {
+      this.names[number] = name as Name;
+      this.numbers.set(name, number);
+    }
   }
   number(name: Name): number {
-    return this.numbers[name] ?? 0;
+    return this.numbers.get(name) ?? 0;
   }
   name(number: number): Name | undefined {
     return this.names[number];
