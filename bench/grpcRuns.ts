@@ -5,6 +5,7 @@ import {
   ExternalConfigChange,
   GrpcSouthbound,
   InMemorySouthbound,
+  SouthboundServer,
   createController,
   type Controller,
   type Event,
@@ -66,9 +67,18 @@ async function strictRun(controller: Controller, events: readonly BenchUpdate[])
   return elapsed;
 }
 
-/** The strict per-event row over gRPC: a controller + GrpcSouthbound, the southbound in its own process. */
-export async function runGrpcStrict(events: readonly BenchUpdate[]): Promise<number> {
-  const server = await startSouthboundProcess();
+/** Where the reference southbound runs: in this process (still over a loopback TCP connection), or in its own. */
+export type SouthboundPlace = 'in-process' | 'own process';
+
+async function startSouthbound(place: SouthboundPlace): Promise<{ address: string; stop(): Promise<void> }> {
+  if (place === 'own process') return startSouthboundProcess();
+  const server = await SouthboundServer.start({ listen: '127.0.0.1:0', logger: silentLogger });
+  return { address: server.address, stop: () => server.stop() };
+}
+
+/** The strict per-event row over gRPC: a controller + GrpcSouthbound + the reference southbound. */
+export async function runGrpcStrict(events: readonly BenchUpdate[], place: SouthboundPlace): Promise<number> {
+  const server = await startSouthbound(place);
   const southbound = new GrpcSouthbound({ address: server.address, logger: silentLogger });
   try {
     const controller = await readyController(southbound);
