@@ -22,6 +22,7 @@ export {
   SouthboundCommitTimeoutError,
   SouthboundTlsError,
   SouthboundRefusedError,
+  SchedulerEngine,
 } from './southbound';
 export type { GrpcSouthboundOptions, SouthboundServerOptions, DependencyRule } from './southbound';
 export { openDbWatcher, DbWatcher, EtcdStore, LmdbStore, KubeStateWriter, ResourceRegistry } from './dbwatcher';
