@@ -41,7 +41,7 @@ interface OpenTxn {
   begin: SessionTxnBegin;
   values: SchedulerTxnValue[];
   bytes: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Answers travel encoded already (sessionResultEncoder.ts). */
@@ -88,11 +88,7 @@ export class ServerSession {
     const id = message.txnId;
     if (message.begin) {
       if (this.open) return this.refuse(grpc.status.INVALID_ARGUMENT, `transaction ${id} begins while transaction ${this.open.id} is still open`);
-      const timer = setTimeout(
-        () => this.refuse(grpc.status.DEADLINE_EXCEEDED, `transaction ${id} was not complete within ${limits.txnAssemblyTimeoutMs} ms (txnAssemblyTimeoutMs): nothing of it was applied`),
-        limits.txnAssemblyTimeoutMs,
-      );
-      this.open = { id, begin: message.begin, values: [], bytes: 0, timer };
+      this.open = { id, begin: message.begin, values: [], bytes: 0, timer: undefined };
     }
     const txn = this.open;
     if (!txn) return this.refuse(grpc.status.INVALID_ARGUMENT, `a part of transaction ${id} came without its begin`);
@@ -104,7 +100,14 @@ export class ServerSession {
     if (txn.bytes > stats.largestTxnBytes) stats.largestTxnBytes = txn.bytes;
     // Decoded KeyValues have the scheduler's shape: no copy of 100,000 values.
     for (const kv of message.values) txn.values.push(kv);
-    if (!message.end) return;
+    if (!message.end) {
+      // Armed only for a transaction that spans parts: most fit in one and never wait.
+      txn.timer ??= setTimeout(
+        () => this.refuse(grpc.status.DEADLINE_EXCEEDED, `transaction ${id} was not complete within ${limits.txnAssemblyTimeoutMs} ms (txnAssemblyTimeoutMs): nothing of it was applied`),
+        limits.txnAssemblyTimeoutMs,
+      );
+      return;
+    }
     clearTimeout(txn.timer);
     this.open = undefined;
     this.apply(txn);

@@ -64,9 +64,10 @@ class PendingTxn {
 
   constructor(
     readonly keepSent: boolean,
+    /** performance.now() by which the answer must have come. */
+    readonly deadline: number,
     private readonly onAnswer: (answer: TxnAnswer) => void,
     private readonly onError: (error: Error) => void,
-    private readonly timer: NodeJS.Timeout,
   ) {}
 
   addPart(part: SessionResultPart): void {
@@ -88,7 +89,6 @@ class PendingTxn {
   private settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
     return true;
   }
 }
@@ -130,6 +130,7 @@ export class CommitSession {
   private pumping = false;
   private helloTimer: NodeJS.Timeout | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private failedAttempts = 0;
   /** Why the southbound refused the last session attempt: commits fail fast with it. */
   private refusal: SouthboundRefusedError | undefined;
@@ -148,9 +149,9 @@ export class CommitSession {
     if (!call) throw new SouthboundUnreachableError(this.options.address, new Error('the session ended'));
     const id = this.nextTxnId++;
     return new Promise<TxnAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => this.timeOut(id), this.options.commitDeadlineMs);
-      const pending = new PendingTxn(keepSent, resolve, reject, timer);
+      const pending = new PendingTxn(keepSent, performance.now() + this.options.commitDeadlineMs, resolve, reject);
       this.pending.set(id, pending);
+      this.armDeadline();
       this.outbox.push({ call, parts: parts(id), pending, written: false, next: undefined });
       if (!this.pumping) this.pump();
     });
@@ -161,6 +162,7 @@ export class CommitSession {
     this.closed = true;
     clearTimeout(this.helloTimer);
     clearTimeout(this.reopenTimer);
+    clearTimeout(this.deadlineTimer);
     const error = closedError();
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
@@ -293,6 +295,24 @@ export class CommitSession {
       return undefined;
     }
   }
+
+  /**
+   * One timer for the oldest commit in flight, not one per commit: when it fires it fails what is
+   * overdue and re-arms for the next, so a commit answered in time costs no timer of its own.
+   */
+  private armDeadline(): void {
+    if (this.deadlineTimer || this.closed) return;
+    const oldest = this.pending.values().next();
+    if (oldest.done) return;
+    this.deadlineTimer = setTimeout(this.checkDeadlines, Math.max(0, oldest.value.deadline - performance.now()));
+  }
+
+  private readonly checkDeadlines = (): void => {
+    this.deadlineTimer = undefined;
+    const oldest = this.pending.entries().next();
+    if (!oldest.done && oldest.value[1].deadline <= performance.now()) this.timeOut(oldest.value[0]);
+    this.armDeadline();
+  };
 
   private timeOut(id: number): void {
     const pending = this.pending.get(id);
