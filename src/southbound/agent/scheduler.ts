@@ -92,9 +92,10 @@ export class SchedulerEngine {
 
   /** Updates in transaction order; with revert, stops at the first failure and undoes the rest. */
   private applyUpdate(execution: TxnExecution, txn: SchedulerTxn): void {
+    // What a revert would need, kept only when the transaction may revert.
     const processed: { key: string; previous: StoredValue | undefined }[] = [];
     for (const { key, value, valueError } of txn.values) {
-      processed.push({ key, previous: this.store.get(key)?.desired });
+      if (txn.revertOnFailure) processed.push({ key, previous: this.store.get(key)?.desired });
       if (valueError) execution.failValue(key, valueError);
       else execution.apply(key, value ?? undefined);
       if (txn.revertOnFailure && execution.failures.length > 0) {
