@@ -29,6 +29,9 @@ export function channelOptions(tls: ClientTlsOptions | undefined, backoff: Recon
     'grpc.initial_reconnect_backoff_ms': backoff?.initialMs ?? 100,
     'grpc.min_reconnect_backoff_ms': backoff?.initialMs ?? 100,
     'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? 2000,
+    // HTTP/2's 64 KiB window would make the answer to a big transaction (megabytes of executed
+    // operations) wait for a window update every 64 KiB; 8 MiB lets it stream.
+    'grpc-node.flow_control_window': 8 * 1024 * 1024,
   };
   if (tls?.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
   return options;
