@@ -6,7 +6,8 @@ import type { CommitRequest, CommitResult, RecordedTransaction, Southbound } fro
 import type { ProtoMessage } from '../../api/types';
 import { AnyCodec } from './anyCodec';
 import { callMetadata, channelCredentials, channelOptions, deadlineIn, type ClientTlsOptions, type ReconnectBackoff } from './channel';
-import { CommitSession, type TxnAnswer } from './commitSession';
+import { CommitSession } from './commitSession';
+import type { TxnAnswer } from './pendingTxn';
 import { keyStatesFromWire, valueStatusFromWire } from './convert';
 import { SouthboundCallError, grpcCode } from './errors';
 import { InstanceTracker } from './instanceTracker';

@@ -12,13 +12,8 @@ import {
 } from './errors';
 import type { InstanceTracker } from './instanceTracker';
 import { sessionPath } from './protocol';
-import {
-  decodeSessionResponse,
-  type SessionKeyError,
-  type SessionResponseMessage,
-  type SessionResultPart,
-  type SessionTxnResult,
-} from './sessionCodec';
+import { PendingTxn, type TxnAnswer } from './pendingTxn';
+import { decodeSessionResponse, type SessionResponseMessage } from './sessionCodec';
 import { diagnoseTls } from './tlsDiagnosis';
 
 export interface CommitSessionOptions {
@@ -42,56 +37,6 @@ const TLS_DIAGNOSIS_TIMEOUT_MS = 1000;
 type SessionCall = grpc.ClientDuplexStream<Buffer, SessionResponseMessage>;
 
 const encoded = (part: Buffer): Buffer => part;
-
-/** A transaction's answer, with the messages that carried it both ways (for its recorded transaction). */
-export interface TxnAnswer {
-  /** The result, with the key errors of every part. */
-  result: SessionTxnResult;
-  /** The southbound's messages about it (TxnResultParts, then the TxnResult), as received. */
-  received: Buffer[];
-  /** The parts the client sent, when asked to keep them. */
-  sent: Buffer[];
-}
-
-/** A transaction sent (or being sent) on the session, until its result arrives. */
-class PendingTxn {
-  private readonly keyErrors: SessionKeyError[] = [];
-  private readonly received: Buffer[] = [];
-  readonly sentParts: Buffer[] = [];
-  /** The end part went out: if the session breaks now, the outcome is unknown. */
-  sent = false;
-  settled = false;
-
-  constructor(
-    readonly keepSent: boolean,
-    /** performance.now() by which the answer must have come. */
-    readonly deadline: number,
-    private readonly onAnswer: (answer: TxnAnswer) => void,
-    private readonly onError: (error: Error) => void,
-  ) {}
-
-  addPart(part: SessionResultPart): void {
-    for (const keyError of part.keyErrors) this.keyErrors.push(keyError);
-    this.received.push(part.raw);
-  }
-
-  resolve(result: SessionTxnResult): void {
-    if (!this.settle()) return;
-    if (this.keyErrors.length > 0) result.keyErrors = this.keyErrors.concat(result.keyErrors);
-    this.received.push(result.raw);
-    this.onAnswer({ result, received: this.received, sent: this.sentParts });
-  }
-
-  reject(error: Error): void {
-    if (this.settle()) this.onError(error);
-  }
-
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    return true;
-  }
-}
 
 interface OutgoingTxn {
   call: SessionCall;

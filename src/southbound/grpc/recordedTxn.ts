@@ -1,6 +1,6 @@
 import type { CommitRequest, RecordedOperation, RecordedTransaction } from '../../api/southbound';
 import type { AnyCodec } from './anyCodec';
-import type { TxnAnswer } from './commitSession';
+import type { TxnAnswer } from './pendingTxn';
 import { anyFromWire, operationFromWire, resyncFromWire, stateFromWire, txnTypeFromWire, uint64FromWire } from './convert';
 import type { PackedValue } from './model';
 import { decodeExecuted, operationOfNumber, stateOfNumber, type SessionOperation } from './sessionCodec';
