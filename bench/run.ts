@@ -4,6 +4,7 @@
  */
 import { runBaseline } from './baseline';
 import { runBurst, runStrict } from './controllerRuns';
+import { grpcRows, grpcTargetLines } from './grpcRows';
 import { describeRestLoad, runRestLoad } from './restLoad';
 import { table, writeReport, type Measurement } from './report';
 import { benchHandlers, benchUpdates, kubeStateChanges } from './workload';
@@ -38,6 +39,7 @@ function rows(): Row[] {
       measurement: { name: 'controller: strict per-event (BenchUpdate)', events: EVENTS, elapsedMs: [], baseline: baselineBench },
       run: (count) => runStrict(benchUpdates(count)),
     },
+    ...grpcRows(EVENTS),
   ];
 }
 
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   }
   const measurements = plan.map((row) => row.measurement);
   console.log(`\n${table(measurements)}\n`);
+  for (const line of grpcTargetLines(measurements)) console.log(line);
   const path = writeReport(measurements, {
     events: EVENTS,
     repetitions: REPETITIONS,

@@ -15,7 +15,17 @@ export type { ControllerMetricsOptions } from './agent/metrics';
 export { startRestServer, DEFAULT_REST_HOST, DEFAULT_REST_PORT } from './agent/rest/server';
 export type { RestServer, RestServerOptions } from './agent/rest/server';
 export { RestServerError, RestPortInUseError, RestAddressUnavailableError, InvalidRequestParameterError } from './agent/rest/errors';
-export { GrpcSouthbound, SouthboundServer, SouthboundAdminClient, SouthboundUnreachableError } from './southbound';
+export {
+  GrpcSouthbound,
+  SouthboundServer,
+  SouthboundAdminClient,
+  SouthboundUnreachableError,
+  SouthboundConnectionLostError,
+  SouthboundCommitTimeoutError,
+  SouthboundTlsError,
+  SouthboundRefusedError,
+  SchedulerEngine,
+} from './southbound';
 export type { GrpcSouthboundOptions, SouthboundServerOptions, DependencyRule } from './southbound';
 export { openDbWatcher, DbWatcher, EtcdStore, LmdbStore, KubeStateWriter, ResourceRegistry } from './dbwatcher';
 export type { OpenDbWatcherOptions, OpenedDbWatcher, DbWatcherOptions, KeyValueStore } from './dbwatcher';

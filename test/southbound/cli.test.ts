@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpcSouthbound } from '../../src/southbound/grpc/client';
-import { runSouthboundCommand } from '../../src/southbound/agent/cli';
+import { parseSouthboundArgs, runSouthboundCommand } from '../../src/southbound/agent/cli';
 import { iface, route, silentLogger, testTypes, txn, waitFor } from './helpers';
 
 describe('southbound command line', () => {
@@ -16,6 +16,33 @@ describe('southbound command line', () => {
     let err = '';
     expect(await runSouthboundCommand(['--bogus'], { err: (t) => (err += t) })).toBe(2);
     expect(err).toContain('bogus');
+  });
+
+  it.each([['an empty file', ''], ['a file of whitespace', ' \n \t\n']])('refuses to start with --token-file naming %s (exit 2), never without authentication', async (_what, content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'southbound-cli-'));
+    try {
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, content);
+      let err = '';
+      let out = '';
+      expect(await runSouthboundCommand(['--listen', '127.0.0.1:0', '--token-file', tokenFile], { err: (t) => (err += t), out: (t) => (out += t), logger: silentLogger })).toBe(2);
+      expect(err).toContain(`--token-file ${tokenFile} is empty: it must hold the bearer token`);
+      expect(out).not.toContain('listening');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a SOUTHBOUND_TOKEN of whitespace, and takes a token with its whitespace trimmed', () => {
+    expect(() => parseSouthboundArgs([], { SOUTHBOUND_TOKEN: '   ' })).toThrow(/SOUTHBOUND_TOKEN holds only whitespace/);
+    expect(parseSouthboundArgs([], { SOUTHBOUND_TOKEN: ' s3cret\n' }).token).toBe('s3cret');
+    expect(parseSouthboundArgs([], {}).token).toBeUndefined();
+  });
+
+  it('takes the bounds of unfinished transactions and of the recorded history as settings', () => {
+    const options = parseSouthboundArgs(['--max-txn-bytes', '1048576', '--txn-assembly-timeout-ms', '5000', '--max-recorded-txns', '50'], {});
+    expect(options).toMatchObject({ maxTxnBytes: 1048576, txnAssemblyTimeoutMs: 5000, engineOptions: { maxRecordedTxns: 50 } });
+    expect(() => parseSouthboundArgs(['--max-txn-bytes', '0'], {})).toThrow(/--max-txn-bytes must be a positive integer/);
   });
 
   it('exits 1 when it cannot listen', async () => {

@@ -1,4 +1,4 @@
-import { SchedulerEngine } from '../../src/southbound/agent/scheduler';
+import { DEFAULT_MAX_RECORDED_TXNS, SchedulerEngine } from '../../src/southbound/agent/scheduler';
 import type { StoredValue, ValueStatus } from '../../src/southbound/agent/types';
 import { routeRules } from './helpers';
 
@@ -109,5 +109,15 @@ describe('SchedulerEngine (in-process)', () => {
     expect(engine.dataplane.get('b')).toBeUndefined();
     expect(engine.dataplane.get('d')).toBeUndefined();
     expect(stateMap(engine)).toEqual({ a: 'CONFIGURED', c: 'FAILED' });
+  });
+
+  it('keeps the most recent recorded transactions, 10,000 by default, the oldest going first', () => {
+    expect(DEFAULT_MAX_RECORDED_TXNS).toBe(10_000);
+    engine = new SchedulerEngine({ maxRecordedTxns: 3 });
+    for (let i = 1; i <= 5; i++) engine.commit({ values: [{ key: 'a', value: v(String(i)) }] });
+    expect(engine.recordedTxns().map((t) => t.seqNum)).toEqual([3n, 4n, 5n]);
+    expect(engine.getRecordedTxn(2n)).toBeUndefined();
+    expect(engine.getRecordedTxn(4n)?.values).toEqual([{ key: 'a', value: v('4') }]);
+    expect(() => new SchedulerEngine({ maxRecordedTxns: 0 })).toThrow(RangeError);
   });
 });

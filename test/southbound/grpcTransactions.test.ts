@@ -156,7 +156,7 @@ describe('values that are not protobufjs messages', () => {
       const error: unknown = await client.commit(txn([['a', plain]])).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransactionError);
       expect((error as TransactionError).cause).toBeInstanceOf(InvalidValueError);
-      expect(server.stats.batchesReceived).toBe(0);
+      expect(server.stats.partsReceived).toBe(0);
     } finally {
       await client.close();
       await server.stop();

@@ -86,3 +86,18 @@ describe('retry and value-status watchers over gRPC', () => {
     await stopped;
   });
 });
+
+describe('the recorded-transaction history over gRPC', () => {
+  it('answers NOT_FOUND, seen as undefined, for a transaction dropped from the bounded history', async () => {
+    const server = await startServer({ engineOptions: { maxRecordedTxns: 2 } });
+    const client = connect(server);
+    try {
+      for (const name of ['a', 'b', 'c']) await client.commit(txn([[name, iface(name)]]));
+      expect(await client.getRecordedTxn(1n)).toBeUndefined();
+      expect(await client.getRecordedTxn(3n)).toMatchObject({ seqNum: 3n, values: [{ key: 'c' }] });
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { parseDependencyRules } from './dependencyRules';
-import { DEFAULT_LISTEN_ADDRESS, SouthboundServer, type SouthboundServerOptions } from './server';
+import { DEFAULT_MAX_RECORDED_TXNS } from './scheduler';
+import { DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_TXN_BYTES, DEFAULT_TXN_ASSEMBLY_TIMEOUT_MS, SouthboundServer, SouthboundServerError, type SouthboundServerOptions } from './server';
 
 export const SOUTHBOUND_USAGE = `Usage: contivctl southbound [options]
 
@@ -15,7 +16,14 @@ Options:
   --tls-key file.pem      server private key
   --tls-client-ca file    CA of client certificates (requires clients to present one)
   --token-file file       require "authorization: Bearer <token>" (token read from the file;
-                          the SOUTHBOUND_TOKEN environment variable works too)
+                          the SOUTHBOUND_TOKEN environment variable works too); an empty or
+                          blank token is refused
+  --max-txn-bytes n       bytes one unfinished transaction may hold (default ${DEFAULT_MAX_TXN_BYTES});
+                          beyond, its session ends with RESOURCE_EXHAUSTED
+  --txn-assembly-timeout-ms n
+                          time from a transaction's first part to its last (default
+                          ${DEFAULT_TXN_ASSEMBLY_TIMEOUT_MS}); beyond, DEADLINE_EXCEEDED
+  --max-recorded-txns n   recorded transactions kept, the oldest go first (default ${DEFAULT_MAX_RECORDED_TXNS})
   --no-admin              do not serve the SouthboundAdmin service (fault injection, drift)
   --log-level level       pino level (default info)
   -h, --help              show this help
@@ -35,6 +43,9 @@ export function parseSouthboundArgs(
       'tls-key': { type: 'string' },
       'tls-client-ca': { type: 'string' },
       'token-file': { type: 'string' },
+      'max-txn-bytes': { type: 'string' },
+      'txn-assembly-timeout-ms': { type: 'string' },
+      'max-recorded-txns': { type: 'string' },
       'no-admin': { type: 'boolean' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -43,13 +54,18 @@ export function parseSouthboundArgs(
     allowPositionals: false,
   });
   if (values.help) return { help: true, logLevel: 'info' };
-  if (!!values['tls-cert'] !== !!values['tls-key']) throw new Error('--tls-cert and --tls-key go together');
-  const token = values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : env.SOUTHBOUND_TOKEN || undefined;
+  if (!!values['tls-cert'] !== !!values['tls-key']) throw new SouthboundServerError('--tls-cert and --tls-key go together');
+  const maxRecordedTxns = positiveInteger('--max-recorded-txns', values['max-recorded-txns']);
   return {
     help: false,
     logLevel: values['log-level'] ?? 'info',
     listen: values.listen ?? DEFAULT_LISTEN_ADDRESS,
-    engineOptions: values.rules ? { dependencyRules: parseDependencyRules(readFileSync(values.rules, 'utf8')) } : undefined,
+    engineOptions: {
+      ...(values.rules && { dependencyRules: parseDependencyRules(readFileSync(values.rules, 'utf8')) }),
+      ...(maxRecordedTxns !== undefined && { maxRecordedTxns }),
+    },
+    maxTxnBytes: positiveInteger('--max-txn-bytes', values['max-txn-bytes']),
+    txnAssemblyTimeoutMs: positiveInteger('--txn-assembly-timeout-ms', values['txn-assembly-timeout-ms']),
     tls:
       values['tls-cert'] && values['tls-key']
         ? {
@@ -58,9 +74,33 @@ export function parseSouthboundArgs(
             clientCa: values['tls-client-ca'] ? readFileSync(values['tls-client-ca']) : undefined,
           }
         : undefined,
-    token,
+    token: tokenOf(values['token-file'], env),
     admin: !values['no-admin'],
   };
+}
+
+/**
+ * The bearer token from the file (trimmed) or SOUTHBOUND_TOKEN. A file or variable that holds no
+ * token is refused: starting without authentication because a secret went missing would be the
+ * worst way to fail.
+ */
+function tokenOf(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (file) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token === '') throw new SouthboundServerError(`--token-file ${file} is empty: it must hold the bearer token`);
+    return token;
+  }
+  const fromEnv = env.SOUTHBOUND_TOKEN;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  if (fromEnv.trim() === '') throw new SouthboundServerError('SOUTHBOUND_TOKEN holds only whitespace: set the bearer token, or unset it');
+  return fromEnv.trim();
+}
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new SouthboundServerError(`${flag} must be a positive integer (got "${text}")`);
+  return value;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface DependencyRule {
 /** Thrown for a rule file or rule that does not compile. */
 export class InvalidDependencyRuleError extends ControllerError {}
 
+const NO_DEPENDENCIES: readonly string[] = Object.freeze([]);
+
 interface CompiledRule {
   pattern: RegExp;
   dependsOn: string[];
@@ -43,8 +45,8 @@ export class DependencyRules {
   }
 
   /** The keys `key` depends on (never itself), without duplicates. */
-  dependenciesOf(key: string): string[] {
-    if (this.rules.length === 0) return [];
+  dependenciesOf(key: string): readonly string[] {
+    if (this.rules.length === 0) return NO_DEPENDENCIES;
     const deps = new Set<string>();
     for (const rule of this.rules) {
       const match = rule.pattern.exec(key);

@@ -3,6 +3,8 @@ import type { ValueState } from '../../api/southbound';
 import type { DependencyRules } from './dependencyRules';
 import type { StoredValue, ValueStatus } from './types';
 
+const NO_KEYS: readonly string[] = [];
+
 /** What the scheduler knows about one key. */
 export interface KeyRecord {
   readonly key: string;
@@ -17,6 +19,8 @@ export interface KeyRecord {
   seqNum: bigint;
   /** The sequence number of the failed transaction whose retry owns this key (if RETRYING). */
   retryToken?: bigint;
+  /** The transaction that set `desired` to the value it carried for the key. */
+  sentIn?: bigint;
   readonly dependencies: readonly string[];
 }
 
@@ -41,7 +45,19 @@ export class KeyStore {
   getOrCreate(key: string, seqNum: bigint): KeyRecord {
     let record = this.records.get(key);
     if (record) return record;
-    record = { key, state: 'NONEXISTENT', seqNum, dependencies: this.rules.dependenciesOf(key) };
+    // Every field from the start: records keep one shape.
+    record = {
+      key,
+      desired: undefined,
+      applied: undefined,
+      state: 'NONEXISTENT',
+      error: undefined,
+      lastOperation: undefined,
+      seqNum,
+      retryToken: undefined,
+      sentIn: undefined,
+      dependencies: this.rules.dependenciesOf(key),
+    };
     this.records.set(key, record);
     for (const dep of record.dependencies) {
       let set = this.dependents.get(dep);
@@ -63,9 +79,9 @@ export class KeyStore {
   }
 
   /** Keys whose values depend on `key` (a copy: callers change the store while iterating). */
-  dependentsOf(key: string): string[] {
+  dependentsOf(key: string): readonly string[] {
     const set = this.dependents.get(key);
-    return set ? [...set] : [];
+    return set ? [...set] : NO_KEYS;
   }
 
   keys(): IterableIterator<string> {

@@ -13,14 +13,18 @@ import type {
   SchedulerCommitResult,
   SchedulerRecordedTxn,
   SchedulerTxn,
+  SchedulerTxnValue,
   StoredValue,
   ValueStatus,
 } from './types';
 
+/** Recorded transactions the scheduler keeps by default. */
+export const DEFAULT_MAX_RECORDED_TXNS = 10_000;
+
 export interface SchedulerEngineOptions {
   dependencyRules?: readonly DependencyRule[];
-  /** Recorded transactions kept (default 1000). */
-  historyCapacity?: number;
+  /** Recorded transactions kept; the oldest go first (default 10,000, like the controller's event history). */
+  maxRecordedTxns?: number;
   /** The first sequence number (default 1; tests use a large one to prove 64-bit exactness). */
   firstSeqNum?: bigint;
   logger?: Logger;
@@ -51,7 +55,7 @@ export class SchedulerEngine {
 
   constructor(options: SchedulerEngineOptions = {}) {
     this.store = new KeyStore(new DependencyRules(options.dependencyRules));
-    this.history = new TxnHistory(options.historyCapacity ?? 1000);
+    this.history = new TxnHistory(options.maxRecordedTxns ?? DEFAULT_MAX_RECORDED_TXNS);
     this.retries = new RetryScheduler((group) => this.runRetry(group));
     this.nextSeqNum = options.firstSeqNum ?? 1n;
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -88,11 +92,12 @@ export class SchedulerEngine {
 
   /** Updates in transaction order; with revert, stops at the first failure and undoes the rest. */
   private applyUpdate(execution: TxnExecution, txn: SchedulerTxn): void {
+    // What a revert would need, kept only when the transaction may revert.
     const processed: { key: string; previous: StoredValue | undefined }[] = [];
-    for (const { key, value } of txn.values) {
-      processed.push({ key, previous: this.store.get(key)?.desired });
-      execution.setDesired(key, value ?? undefined);
-      execution.reconcile(key);
+    for (const { key, value, valueError } of txn.values) {
+      if (txn.revertOnFailure) processed.push({ key, previous: this.store.get(key)?.desired });
+      if (valueError) execution.failValue(key, valueError);
+      else execution.apply(key, value ?? undefined);
       if (txn.revertOnFailure && execution.failures.length > 0) {
         this.revert(execution, processed);
         return;
@@ -121,16 +126,15 @@ export class SchedulerEngine {
 
   /** FULL/UPSTREAM: the transaction is the whole desired state; deletes go first. */
   private applyWholeState(execution: TxnExecution, txn: SchedulerTxn): void {
-    const wanted = new Map<string, StoredValue>();
-    for (const { key, value } of txn.values) if (value) wanted.set(key, value);
-    for (const record of [...this.store.values()]) {
-      if (wanted.has(record.key)) continue;
-      execution.setDesired(record.key, undefined);
-      execution.reconcile(record.key);
+    // A value that could not be sent is still wanted: it fails, it is not deleted.
+    const wanted = new Map<string, SchedulerTxnValue>();
+    for (const entry of txn.values) if (entry.value || entry.valueError) wanted.set(entry.key, entry);
+    if (this.store.size > 0) {
+      for (const record of [...this.store.values()]) if (!wanted.has(record.key)) execution.apply(record.key, undefined);
     }
-    for (const [key, value] of wanted) {
-      execution.setDesired(key, value);
-      execution.reconcile(key);
+    for (const { key, value, valueError } of wanted.values()) {
+      if (valueError) execution.failValue(key, valueError);
+      else execution.apply(key, value ?? undefined);
     }
   }
 
@@ -170,15 +174,21 @@ export class SchedulerEngine {
       seqNum,
       isRetry,
       failureState,
-      onStatus: (status) => this.statusChanges.next(status),
+      onStatus: this.statusChanges.observed ? (status) => this.statusChanges.next(status) : undefined,
     });
   }
 
-  private finish(
-    execution: TxnExecution,
-    txn: Omit<SchedulerRecordedTxn, 'seqNum' | 'stop' | 'executed'>,
-  ): void {
-    this.history.add({ ...txn, seqNum: execution.seqNum, stop: Date.now(), executed: execution.executed });
+  private finish(execution: TxnExecution, txn: Omit<SchedulerRecordedTxn, 'seqNum' | 'stop' | 'executed'>): void {
+    this.history.add({
+      seqNum: execution.seqNum,
+      txnType: txn.txnType,
+      resyncType: txn.resyncType,
+      description: txn.description,
+      start: txn.start,
+      stop: Date.now(),
+      values: txn.values,
+      executed: execution.executed,
+    });
   }
 
   getRecordedTxn(seqNum: bigint): SchedulerRecordedTxn | undefined {

@@ -1,30 +1,56 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { batchesByBytes } from '../grpc/batching';
-import { keyStateSize, keyStateToWire, uint64FromWire, valueStatusToWire } from '../grpc/convert';
+import { anySize, batchesByBytes, splitPairs } from '../grpc/batching';
+import { keyStateToWire, uint64FromWire, valueStatusToWire, wireKeyStateSize } from '../grpc/convert';
+import type { ReceivedPart } from '../grpc/sessionRequestDecoder';
 import type {
   WireDumpStateResponse,
   WireGetValueStatusResponse,
+  WireKeyState,
   WireRecordedTxnPart,
   WireValueStatus,
   WireWatchValueStatusResponse,
 } from '../grpc/wire';
-import { commitHandler, type CommitStreamStats } from './commitHandler';
 import { recordedTxnParts } from './recordedTxnParts';
 import type { SchedulerEngine } from './scheduler';
+import { ServerSession, type SessionLimits, type SessionStats } from './serverSession';
 import { writeAll } from './streamWriter';
-import type { ValueStatus } from './types';
+import type { KeyStateDump, ValueStatus } from './types';
 
 /** Open WatchValueStatus streams, ended by the server when it stops. */
 export type ActiveWatches = Set<() => void>;
+/** Open Session streams, shut down by the server when it stops. */
+export type ActiveSessions = Set<ServerSession>;
+
+/** A key state whose two values do not fit in one message together goes as two (see the .proto). */
+function splitKeyState(state: WireKeyState): [WireKeyState, WireKeyState] {
+  return [
+    { ...state, appliedValue: null },
+    { key: state.key, desiredValue: null, appliedValue: state.appliedValue, state: state.state, error: '', lastOperation: state.lastOperation, dependencies: [], continues: true },
+  ];
+}
+
+function* wireStates(states: Iterable<KeyStateDump>): Generator<WireKeyState> {
+  for (const state of states) yield keyStateToWire(state);
+}
 
 /** The KVScheduler service over a scheduler engine. */
 export function schedulerService(
   engine: SchedulerEngine,
-  deps: { stats: CommitStreamStats; watches: ActiveWatches; maxBatchBytes: number; logger: Logger },
+  deps: { stats: SessionStats; watches: ActiveWatches; sessions: ActiveSessions; limits: SessionLimits; logger: Logger; isStopping: () => boolean },
 ): grpc.UntypedServiceImplementation {
-  const { maxBatchBytes, logger } = deps;
+  const { logger, limits } = deps;
+  const { maxBatchBytes } = limits;
   const instanceId = engine.instanceId;
+
+  const session: grpc.handleBidiStreamingCall<ReceivedPart, Buffer> = (call) => {
+    if (deps.isStopping()) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'the southbound is shutting down' });
+      return;
+    }
+    const opened = new ServerSession(call, engine, { stats: deps.stats, limits, logger, onGone: (gone) => deps.sessions.delete(gone) });
+    deps.sessions.add(opened);
+  };
 
   const getRecordedTxn: grpc.handleServerStreamingCall<{ seqNum: string }, WireRecordedTxnPart> = (call) => {
     const seqNum = uint64FromWire(call.request.seqNum);
@@ -37,13 +63,13 @@ export function schedulerService(
   };
 
   const dumpState: grpc.handleServerStreamingCall<{ keyPrefix: string }, WireDumpStateResponse> = (call) => {
-    const states = engine.dump(call.request.keyPrefix);
+    const states = splitPairs(wireStates(engine.dump(call.request.keyPrefix)), (s) => [anySize(s.desiredValue), anySize(s.appliedValue)], maxBatchBytes, splitKeyState);
     const parts = (function* (): Generator<WireDumpStateResponse> {
       // Always one message at least: the instance id reaches the client even for an empty dump.
       let sent = false;
-      for (const batch of batchesByBytes(states, keyStateSize, maxBatchBytes)) {
+      for (const batch of batchesByBytes(states, wireKeyStateSize, maxBatchBytes)) {
         sent = true;
-        yield { instanceId, states: batch.map(keyStateToWire) };
+        yield { instanceId, states: batch };
       }
       if (!sent) yield { instanceId, states: [] };
     })();
@@ -89,7 +115,7 @@ export function schedulerService(
   };
 
   const implementation = {
-    Commit: commitHandler(engine, deps.stats, logger),
+    Session: session,
     GetRecordedTxn: getRecordedTxn,
     DumpState: dumpState,
     GetValueStatus: getValueStatus,

@@ -1,15 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@grpc/proto-loader';
 import pino, { type Logger } from 'pino';
 import { ControllerError } from '../../api/errors';
 import { DEFAULT_MAX_BATCH_BYTES } from '../grpc/batching';
 import { loadSouthboundProtocol } from '../grpc/protocol';
+import { decodeSessionRequest } from '../grpc/sessionRequestDecoder';
 import { adminService } from './adminService';
 import { bearerTokenInterceptor } from './auth';
-import type { CommitStreamStats } from './commitHandler';
 import { SchedulerEngine, type SchedulerEngineOptions } from './scheduler';
-import { schedulerService, type ActiveWatches } from './schedulerService';
+import { schedulerService, type ActiveSessions, type ActiveWatches } from './schedulerService';
+import { emptySessionStats, type SessionStats } from './serverSession';
 
 export const DEFAULT_LISTEN_ADDRESS = '127.0.0.1:9111';
+/** Bytes one unfinished transaction may hold (~1,000,000 small values). */
+export const DEFAULT_MAX_TXN_BYTES = 128 * 1024 * 1024;
+/** Time from a transaction's first part to its last. */
+export const DEFAULT_TXN_ASSEMBLY_TIMEOUT_MS = 60_000;
 
 /** Server-side TLS: the server's certificate, and a CA to require client certificates. */
 export interface ServerTlsOptions {
@@ -27,12 +33,16 @@ export interface SouthboundServerOptions {
   /** Options of the engine the server creates. */
   engineOptions?: SchedulerEngineOptions;
   tls?: ServerTlsOptions;
-  /** Require `authorization: Bearer <token>` on every call. */
+  /** Require `authorization: Bearer <token>` on every call; an empty or blank token is refused. */
   token?: string;
   /** Serve the SouthboundAdmin service (fault injection, drift). Default true. */
   admin?: boolean;
   /** Bytes per streamed message (~1 MiB). */
   maxBatchBytes?: number;
+  /** Bytes one unfinished transaction may hold; beyond, RESOURCE_EXHAUSTED (default 128 MiB). */
+  maxTxnBytes?: number;
+  /** Time a transaction may take from its first part to its last; beyond, DEADLINE_EXCEEDED (default 60 s). */
+  txnAssemblyTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -46,8 +56,9 @@ export interface SouthboundServerOptions {
  * ```
  */
 export class SouthboundServer {
-  readonly stats: CommitStreamStats = { batchesReceived: 0, commitsApplied: 0, streamsAborted: 0 };
+  readonly stats: SessionStats = emptySessionStats();
   private readonly watches: ActiveWatches = new Set();
+  private readonly sessions: ActiveSessions = new Set();
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -67,9 +78,13 @@ export class SouthboundServer {
   static async start(options: SouthboundServerOptions = {}): Promise<SouthboundServer> {
     const logger = options.logger ?? pino({ level: 'silent' });
     const { host } = parseListenAddress(options.listen ?? DEFAULT_LISTEN_ADDRESS);
+    const limits = sessionLimits(options);
+    if (options.token !== undefined && options.token.trim() === '') {
+      throw new SouthboundServerError('the bearer token is empty: give a token, or none to run without authentication');
+    }
     const protocol = loadSouthboundProtocol();
     const engine = options.engine ?? new SchedulerEngine({ logger, ...options.engineOptions });
-    // Batches are ~1 MiB: gRPC's default 4 MiB message limit is kept on purpose.
+    // Messages are ~1 MiB, a value at most 3 MiB: gRPC's default 4 MiB message limit is kept on purpose.
     const server = new grpc.Server({ interceptors: options.token ? [bearerTokenInterceptor(options.token)] : [] });
     const credentials = options.tls
       ? grpc.ServerCredentials.createSsl(
@@ -89,14 +104,17 @@ export class SouthboundServer {
       throw new SouthboundServerError(`cannot listen on ${options.listen ?? DEFAULT_LISTEN_ADDRESS}`, { cause: error });
     }
     const instance = new SouthboundServer(server, engine, !options.engine, host, port, logger);
-    const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-    server.addService(protocol.scheduler, schedulerService(engine, { stats: instance.stats, watches: instance.watches, maxBatchBytes, logger }));
+    const deps = { stats: instance.stats, watches: instance.watches, sessions: instance.sessions, limits, logger, isStopping: () => instance.stopping !== undefined };
+    server.addService(withSessionCodec(protocol.scheduler), schedulerService(engine, deps));
     if (options.admin ?? true) server.addService(protocol.admin, adminService(engine));
-    logger.info({ address: instance.address, instanceId: engine.instanceId, tls: !!options.tls, auth: !!options.token }, 'southbound listening');
+    logger.info({ address: instance.address, instanceId: engine.instanceId, tls: !!options.tls, auth: !!options.token, ...limits }, 'southbound listening');
     return instance;
   }
 
-  /** Ends the watch streams, lets calls in flight finish (up to `graceMs`), then forces. */
+  /**
+   * Ends the watch streams and the sessions (an unfinished transaction is dropped, the replies
+   * already due are sent, then UNAVAILABLE), lets other calls finish (up to `graceMs`), then forces.
+   */
   stop(graceMs = 2000): Promise<void> {
     this.stopping ??= (async () => {
       for (const endWatch of [...this.watches]) endWatch();
@@ -105,10 +123,12 @@ export class SouthboundServer {
           this.server.forceShutdown();
           resolve();
         }, graceMs);
-        this.server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
+        void Promise.all([...this.sessions].map((session) => session.shutdown())).then(() =>
+          this.server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          }),
+        );
       });
       if (this.ownsEngine) this.engine.close();
       this.logger.info({ address: this.address }, 'southbound stopped');
@@ -119,6 +139,25 @@ export class SouthboundServer {
 
 /** The server could not start. */
 export class SouthboundServerError extends ControllerError {}
+
+function sessionLimits(options: SouthboundServerOptions): { maxTxnBytes: number; txnAssemblyTimeoutMs: number; maxBatchBytes: number } {
+  const limits = {
+    maxTxnBytes: options.maxTxnBytes ?? DEFAULT_MAX_TXN_BYTES,
+    txnAssemblyTimeoutMs: options.txnAssemblyTimeoutMs ?? DEFAULT_TXN_ASSEMBLY_TIMEOUT_MS,
+    maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new SouthboundServerError(`${name} must be a positive integer (got ${value})`);
+  }
+  return limits;
+}
+
+/** The Session RPC with the codec of the hot path instead of proto-loader's: answers are encoded already. */
+function withSessionCodec(scheduler: ServiceDefinition): grpc.ServiceDefinition {
+  const session = scheduler.Session;
+  if (!session) throw new SouthboundServerError('the southbound protocol has no Session method');
+  return { ...scheduler, Session: { ...session, requestDeserialize: decodeSessionRequest, responseSerialize: (answer: Buffer) => answer } } as unknown as grpc.ServiceDefinition;
+}
 
 /** Splits host:port (IPv6 hosts in brackets). */
 export function parseListenAddress(listen: string): { host: string; port: number } {

@@ -2,10 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 
 /**
  * Writes messages to a server stream honouring back-pressure (waits for 'drain' when the
- * stream's buffer is full), so a 100,000-value dump does not pile up in memory at once.
+ * stream's buffer is full), so a 100,000-value dump or result does not pile up in memory at once.
  * Resolves false when the call was cancelled meanwhile.
  */
-export async function writeAll<T>(call: grpc.ServerWritableStream<unknown, T>, messages: Iterable<T>): Promise<boolean> {
+export async function writeAll<T>(call: grpc.ServerWritableStream<unknown, T> | grpc.ServerDuplexStream<unknown, T>, messages: Iterable<T>): Promise<boolean> {
   for (const message of messages) {
     if (call.cancelled || call.destroyed) return false;
     if (!call.write(message)) {

@@ -9,7 +9,8 @@ export interface TxnExecutionOptions {
   isRetry: boolean;
   /** RETRYING when the failure will be retried, else FAILED. */
   failureState: 'FAILED' | 'RETRYING';
-  onStatus: (status: ValueStatus) => void;
+  /** Absent when nobody watches: no status object per change then. */
+  onStatus?: (status: ValueStatus) => void;
 }
 
 /**
@@ -36,16 +37,32 @@ export class TxnExecution {
     return this.options.seqNum;
   }
 
-  /** Sets the desired value of a key (undefined = delete), creating its record if needed. */
-  setDesired(key: string, value: StoredValue | undefined): void {
+  /**
+   * Sets the desired value of a key (undefined = delete), creating its record if needed;
+   * `fromTxn` when it is the value this transaction carried (not a revert's previous value).
+   */
+  setDesired(key: string, value: StoredValue | undefined, fromTxn = false): KeyRecord | undefined {
     const record = value === undefined ? this.store.get(key) : this.store.getOrCreate(key, this.seqNum);
-    if (record) record.desired = value;
+    if (record) {
+      record.desired = value;
+      record.sentIn = fromTxn ? this.seqNum : undefined;
+    }
+    return record;
+  }
+
+  /** Sets the desired value of a key to the one this transaction carries, and brings the dataplane in line. */
+  apply(key: string, value: StoredValue | undefined): void {
+    const record = this.setDesired(key, value, true);
+    if (record) this.reconcileRecord(record);
   }
 
   /** Brings the key's applied value in line with its desired value. */
   reconcile(key: string): void {
     const record = this.store.get(key);
-    if (!record) return;
+    if (record) this.reconcileRecord(record);
+  }
+
+  private reconcileRecord(record: KeyRecord): void {
     const { desired, applied } = record;
     if (desired === undefined) {
       if (applied === undefined) this.forgetUnapplied(record);
@@ -65,6 +82,20 @@ export class TxnExecution {
       record.error = undefined;
       this.setState(record, 'CONFIGURED');
     }
+  }
+
+  /**
+   * A value the client could not send (too big): the key fails alone, FAILED (never retried: the
+   * value would not arrive either), and keeps what it had applied and desired before.
+   */
+  failValue(key: string, error: string): void {
+    const record = this.store.getOrCreate(key, this.seqNum);
+    const operation: KeyOperation = record.applied === undefined ? 'CREATE' : 'UPDATE';
+    record.error = error;
+    record.lastOperation = operation;
+    this.record(record, operation, record.applied, undefined, record.state, 'FAILED', error);
+    this.failures.push({ key, operation, error });
+    this.setState(record, 'FAILED', true);
   }
 
   private dependenciesReady(record: KeyRecord): boolean {
@@ -158,6 +189,7 @@ export class TxnExecution {
       error,
       isRevert: this.reverting,
       isRetry: this.options.isRetry,
+      fromTxn: newValue !== undefined && newValue === record.desired && record.sentIn === this.seqNum,
     });
   }
 
@@ -171,6 +203,6 @@ export class TxnExecution {
     if (!force && record.state === state && record.seqNum === this.seqNum) return;
     record.state = state;
     record.seqNum = this.seqNum;
-    this.options.onStatus(statusOf(record));
+    this.options.onStatus?.(statusOf(record));
   }
 }

@@ -9,9 +9,19 @@ import type { PackedValue } from '../grpc/model';
 export type StoredValue = PackedValue;
 export type { ValueStatus, KeyState as KeyStateDump } from '../grpc/model';
 
-/** One transaction handed to the scheduler engine; `null` = delete. */
+/**
+ * One value of a transaction; `null` = delete. `valueError` marks a value the client could not
+ * send (over the size limit): the key fails alone with that error, its applied value stays.
+ */
+export interface SchedulerTxnValue {
+  key: string;
+  value: StoredValue | null;
+  valueError?: string;
+}
+
+/** One transaction handed to the scheduler engine. */
 export interface SchedulerTxn {
-  values: ReadonlyArray<{ key: string; value: StoredValue | null }>;
+  values: ReadonlyArray<SchedulerTxnValue>;
   resync?: ResyncType;
   /** The startup resync: logged verbosely. */
   verbose?: boolean;
@@ -43,6 +53,8 @@ export interface SchedulerRecordedOperation {
   error?: string;
   isRevert: boolean;
   isRetry: boolean;
+  /** `newValue` is the value this transaction carried for the key (the client has it already). */
+  fromTxn: boolean;
 }
 
 export interface SchedulerRecordedTxn {
@@ -52,7 +64,7 @@ export interface SchedulerRecordedTxn {
   description: string;
   start: number;
   stop: number;
-  values: ReadonlyArray<{ key: string; value: StoredValue | null }>;
+  values: ReadonlyArray<SchedulerTxnValue>;
   executed: SchedulerRecordedOperation[];
 }
 
@@ -60,5 +72,10 @@ export interface SchedulerRecordedTxn {
 export function sameValue(a: StoredValue | undefined, b: StoredValue | undefined): boolean {
   if (a === b) return true;
   if (!a || !b || a.type_url !== b.type_url || a.value.length !== b.value.length) return false;
-  return Buffer.compare(a.value, b.value) === 0;
+  const x = a.value;
+  const y = b.value;
+  // A loop beats the native call for the small values most keys hold.
+  if (x.length > 64) return Buffer.compare(x, y) === 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

@@ -12,20 +12,30 @@ const TYPE_URL_PREFIX = 'type.googleapis.com/';
  */
 export class AnyCodec {
   private readonly known = new Map<string, Type>();
+  private readonly typeUrls = new Map<Type, string>();
 
   constructor(private readonly types?: Root) {}
 
   /** Packs a message from the protobufjs type it carries (`$type`). */
   pack(key: string, message: ProtoMessage): PackedValue {
+    const { type, typeUrl } = this.typeOfMessage(key, message);
+    return { type_url: typeUrl, value: type.encode(message).finish() };
+  }
+
+  /** The protobufjs type a message carries (`$type`) and its type URL; remembered for rendering. */
+  typeOfMessage(key: string, message: ProtoMessage): { type: Type; typeUrl: string } {
     const type: unknown = (message as { $type?: unknown }).$type;
+    let typeUrl = this.typeUrls.get(type as Type);
+    if (typeUrl !== undefined) return { type: type as Type, typeUrl };
     if (!isType(type)) {
       throw new InvalidValueError(
         `value of key "${key}" is not a protobufjs message (it has no $type): create it with Type.create/fromObject/decode`,
       );
     }
-    const typeUrl = TYPE_URL_PREFIX + type.fullName.replace(/^\./, '');
+    typeUrl = TYPE_URL_PREFIX + type.fullName.replace(/^\./, '');
+    this.typeUrls.set(type, typeUrl);
     if (!this.known.has(typeUrl)) this.known.set(typeUrl, type);
-    return { type_url: typeUrl, value: type.encode(message).finish() };
+    return { type, typeUrl };
   }
 
   /** Decodes a packed value into a message when its type is known. */

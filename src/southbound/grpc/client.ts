@@ -5,17 +5,20 @@ import { TransactionError, toError } from '../../api/errors';
 import type { CommitRequest, CommitResult, RecordedTransaction, Southbound } from '../../api/southbound';
 import type { ProtoMessage } from '../../api/types';
 import { AnyCodec } from './anyCodec';
-import { DEFAULT_MAX_BATCH_BYTES } from './batching';
 import { callMetadata, channelCredentials, channelOptions, deadlineIn, type ClientTlsOptions, type ReconnectBackoff } from './channel';
-import { commitHeader, sendCommit } from './commitStream';
-import { keyStateFromWire, operationFromWire, uint64FromWire, valueStatusFromWire } from './convert';
-import { SouthboundCallError, SouthboundUnreachableError, describeGrpcError, grpcCode } from './errors';
+import { CommitSession } from './commitSession';
+import type { TxnAnswer } from './pendingTxn';
+import { keyStatesFromWire, valueStatusFromWire } from './convert';
+import { SouthboundCallError, grpcCode } from './errors';
 import { InstanceTracker } from './instanceTracker';
 import type { KeyState, PackedValue, ValueStatus } from './model';
 import { southboundRpcs, type RpcMethod } from './protocol';
-import { recordedTxnFromParts } from './recordedTxn';
+import { recordedTxnFromParts, recordedTxnOfCommit } from './recordedTxn';
+import { operationOfNumber } from './sessionCodec';
+import { PackedTxnValues } from './packedTxn';
+import { encodeTxnParts } from './txnPartEncoder';
 import { openValueStatusWatch, type ValueStatusWatch } from './valueStatusWatch';
-import type { WireCommitResponse, WireGetValueStatusResponse } from './wire';
+import type { WireGetValueStatusResponse } from './wire';
 
 export interface GrpcSouthboundOptions {
   /** host:port of the southbound (e.g. 127.0.0.1:9111). */
@@ -23,15 +26,15 @@ export interface GrpcSouthboundOptions {
   tls?: ClientTlsOptions;
   /** Sent as `authorization: Bearer <token>` on every call. */
   token?: string;
-  /** Deadline of a whole commit, streaming included (default 60 s). */
+  /** A commit with no answer by then fails as unavailable (default 60 s). */
   commitDeadlineMs?: number;
   /** Deadline of the other calls (default 10 s). */
   callDeadlineMs?: number;
-  /** How long a commit waits for a connection before failing as unreachable (default 3 s). */
+  /** How long a commit waits for a session before failing as unreachable (default 3 s). */
   connectTimeoutMs?: number;
   reconnectBackoff?: ReconnectBackoff;
-  /** Fetch the recorded transaction after each commit, for the event history (default true). */
-  fetchRecorded?: boolean;
+  /** Have each commit's recorded transaction sent back with its result, for the event history (default true). */
+  recorded?: boolean;
   /** Types to render values of the recorded transactions with (besides those the client packed). */
   types?: Root;
   /** Bytes per commit message (~1 MiB). */
@@ -40,7 +43,7 @@ export interface GrpcSouthboundOptions {
 }
 
 /**
- * The gRPC implementation of `Southbound`: commits over the KVScheduler protocol.
+ * The gRPC implementation of `Southbound`: commits over the KVScheduler protocol's Session stream.
  *
  * ```ts
  * const southbound = new GrpcSouthbound({ address: '127.0.0.1:9111', logger });
@@ -54,6 +57,7 @@ export class GrpcSouthbound implements Southbound {
   private readonly client: grpc.Client;
   private readonly codec: AnyCodec;
   private readonly instances: InstanceTracker;
+  private readonly session: CommitSession;
   private readonly logger: Logger;
   private readonly watches = new Set<ValueStatusWatch>();
   private closed = false;
@@ -63,9 +67,20 @@ export class GrpcSouthbound implements Southbound {
     this.codec = new AnyCodec(options.types);
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.instances = new InstanceTracker(this.logger);
+    this.session = new CommitSession({
+      client: this.client,
+      address: options.address,
+      token: options.token,
+      tls: options.tls,
+      connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+      commitDeadlineMs: options.commitDeadlineMs ?? 60_000,
+      reopenBackoff: { initialMs: options.reconnectBackoff?.initialMs ?? 100, maxMs: options.reconnectBackoff?.maxMs ?? 2000 },
+      instances: this.instances,
+      logger: this.logger,
+    });
   }
 
-  /** The southbound instance last seen (undefined before the first response). */
+  /** The southbound instance last seen (undefined before the first answer). */
   get instanceId(): string | undefined {
     return this.instances.current;
   }
@@ -76,33 +91,26 @@ export class GrpcSouthbound implements Southbound {
 
   async commit(request: CommitRequest): Promise<CommitResult> {
     if (this.closed) throw new TransactionError({ initError: 'southbound client is closed' });
-    let values: { key: string; value: PackedValue | null }[];
+    let packed: PackedTxnValues;
     try {
-      values = [...request.values].map(([key, message]) => ({ key, value: message ? this.codec.pack(key, message) : null }));
+      packed = new PackedTxnValues(request, this.codec);
     } catch (error) {
       throw new TransactionError({ initError: toError(error).message, cause: error });
     }
-    await this.connect();
-    let response: WireCommitResponse;
-    try {
-      const { commit } = southboundRpcs();
-      const options = { deadline: deadlineIn(this.options.commitDeadlineMs ?? 60_000) };
-      response = await sendCommit(
-        (callback) => this.client.makeClientStreamRequest(commit.path, commit.serialize, commit.deserialize, this.metadata(), options, callback),
-        commitHeader(request, values.length),
-        values,
-        this.options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-      );
-    } catch (error) {
-      throw this.commitError(error);
-    }
-    this.instances.observe(response.instanceId);
-    const seqNum = response.seqNum === undefined ? undefined : uint64FromWire(response.seqNum);
-    const recorded = seqNum !== undefined && (this.options.fetchRecorded ?? true) ? await this.recordedOrNothing(seqNum) : undefined;
-    if (response.initError || response.keyErrors.length > 0) {
+    const record = this.options.recorded ?? true;
+    const maxBatchBytes = this.options.maxBatchBytes;
+    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }), record);
+    return this.outcome(request, packed, answer, record);
+  }
+
+  private outcome(request: CommitRequest, packed: PackedTxnValues, answer: TxnAnswer, record: boolean): CommitResult {
+    const { result } = answer;
+    const seqNum = result.seqNum;
+    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, notSent: packed.notSentTypes() }, this.codec) : undefined;
+    if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({
-        initError: response.initError || undefined,
-        keyErrors: response.keyErrors.map((e) => ({ key: e.key, operation: operationFromWire(e.operation), error: e.error })),
+        initError: result.initError || undefined,
+        keyErrors: result.keyErrors.map((e) => ({ key: e.key, operation: operationOfNumber(e.operation), error: e.error })),
         seqNum,
         recorded,
       });
@@ -124,7 +132,7 @@ export class GrpcSouthbound implements Southbound {
   /** Every value under the prefix with its desired/applied value and state, sorted by key. */
   async dumpState(keyPrefix = ''): Promise<KeyState[]> {
     const parts = await this.collect('DumpState', southboundRpcs().dumpState, { keyPrefix });
-    return parts.flatMap((part) => part.states.map(keyStateFromWire));
+    return keyStatesFromWire(parts.flatMap((part) => part.states));
   }
 
   async getValueStatus(key: string): Promise<ValueStatus> {
@@ -156,32 +164,9 @@ export class GrpcSouthbound implements Southbound {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.session.close();
     for (const watch of [...this.watches]) watch.close();
     this.client.close();
-  }
-
-  private async connect(): Promise<void> {
-    const timeoutMs = this.options.connectTimeoutMs ?? 3000;
-    try {
-      await new Promise<void>((resolve, reject) => this.client.waitForReady(deadlineIn(timeoutMs), (error) => (error ? reject(error) : resolve())));
-    } catch (error) {
-      throw new SouthboundUnreachableError(this.options.address, error);
-    }
-  }
-
-  private commitError(error: unknown): TransactionError {
-    if (grpcCode(error) === grpc.status.UNAVAILABLE) return new SouthboundUnreachableError(this.options.address, error);
-    // The outcome of a commit that broke after the last batch is unknown: the caller heals.
-    return new TransactionError({ initError: `commit failed: ${describeGrpcError(error)}`, cause: error });
-  }
-
-  private async recordedOrNothing(seqNum: bigint): Promise<RecordedTransaction | undefined> {
-    try {
-      return await this.getRecordedTxn(seqNum);
-    } catch (error) {
-      this.logger.warn({ err: error, seqNum: String(seqNum) }, 'could not fetch the recorded transaction');
-      return undefined;
-    }
   }
 
   private collect<Req, T extends { instanceId: string }>(name: string, method: RpcMethod<Req, T>, request: Req): Promise<T[]> {
@@ -198,8 +183,11 @@ export class GrpcSouthbound implements Southbound {
     });
   }
 
+  /** Calls wait for a connection up to their deadline: a southbound restarting is waited for, not failed at once. */
   private metadata(): grpc.Metadata {
-    return callMetadata(this.options.token);
+    const metadata = callMetadata(this.options.token);
+    metadata.setOptions({ waitForReady: true });
+    return metadata;
   }
 
   private callOptions(): grpc.CallOptions {

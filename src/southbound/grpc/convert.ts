@@ -1,5 +1,6 @@
 import type { KeyOperation } from '../../api/errors';
 import type { ResyncType, ValueState } from '../../api/southbound';
+import { anySize } from './batching';
 import type { KeyState, PackedValue, ValueStatus } from './model';
 import type {
   WireAny,
@@ -115,12 +116,26 @@ export function keyStateFromWire(state: WireKeyState): KeyState {
 }
 
 /** Estimated encoded size of a key state, for batching. */
-export function keyStateSize(state: KeyState): number {
+export function wireKeyStateSize(state: WireKeyState): number {
   return (
     state.key.length +
-    (state.desired ? state.desired.type_url.length + state.desired.value.length : 0) +
-    (state.applied ? state.applied.type_url.length + state.applied.value.length : 0) +
-    (state.error?.length ?? 0) +
+    anySize(state.desiredValue) +
+    anySize(state.appliedValue) +
+    state.error.length +
     state.dependencies.reduce((n, d) => n + d.length + 2, 0)
   );
+}
+
+/**
+ * Key states as DumpState streams them, the second half of a split pair (`continues`) merged
+ * back into the state before it.
+ */
+export function keyStatesFromWire(states: Iterable<WireKeyState>): KeyState[] {
+  const out: KeyState[] = [];
+  for (const state of states) {
+    const previous = out[out.length - 1];
+    if (state.continues && previous?.key === state.key) previous.applied = anyFromWire(state.appliedValue);
+    else out.push(keyStateFromWire(state));
+  }
+  return out;
 }

@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
 import { packageRoot } from '../../packageRoot';
 import type {
-  WireCommitRequest,
-  WireCommitResponse,
   WireDriftRequest,
   WireDumpStateResponse,
   WireFaultRule,
@@ -64,6 +62,13 @@ export interface RpcMethod<Request, Response> {
  * The path and (de)serializers of an RPC. The wire types are asserted here, once: they are
  * written to match the .proto file (src/southbound/grpc/wire.ts).
  */
+/** The path of the Session RPC (its messages have a codec of their own: sessionCodec.ts). */
+export function sessionPath(): string {
+  const definition = loadSouthboundProtocol().scheduler.Session;
+  if (!definition) throw new Error('the southbound protocol has no Session method');
+  return definition.path;
+}
+
 export function rpcMethod<Request, Response>(service: 'scheduler' | 'admin', name: string): RpcMethod<Request, Response> {
   const definition = loadSouthboundProtocol()[service][name];
   if (!definition) throw new Error(`the southbound protocol has no ${service} method ${name}`);
@@ -78,7 +83,6 @@ type InstanceResponse = { instanceId: string };
 
 /** The typed RPCs of both services. */
 export interface SouthboundRpcs {
-  commit: RpcMethod<WireCommitRequest, WireCommitResponse>;
   getRecordedTxn: RpcMethod<{ seqNum: string }, WireRecordedTxnPart>;
   dumpState: RpcMethod<{ keyPrefix: string }, WireDumpStateResponse>;
   getValueStatus: RpcMethod<{ key: string }, WireGetValueStatusResponse>;
@@ -94,7 +98,6 @@ let rpcs: SouthboundRpcs | undefined;
 /** The RPCs, loaded on first use (importing the package does not read the .proto file). */
 export function southboundRpcs(): SouthboundRpcs {
   rpcs ??= {
-    commit: rpcMethod('scheduler', 'Commit'),
     getRecordedTxn: rpcMethod('scheduler', 'GetRecordedTxn'),
     dumpState: rpcMethod('scheduler', 'DumpState'),
     getValueStatus: rpcMethod('scheduler', 'GetValueStatus'),

@@ -1,7 +1,119 @@
-import type { RecordedTransaction } from '../../api/southbound';
+import type { CommitRequest, RecordedOperation, RecordedTransaction } from '../../api/southbound';
 import type { AnyCodec } from './anyCodec';
+import type { TxnAnswer } from './pendingTxn';
 import { anyFromWire, operationFromWire, resyncFromWire, stateFromWire, txnTypeFromWire, uint64FromWire } from './convert';
-import type { WireRecordedTxnPart } from './wire';
+import type { PackedValue } from './model';
+import { decodeExecuted, operationOfNumber, stateOfNumber, type SessionOperation } from './sessionCodec';
+import { decodeSessionRequest, type SessionKeyValue } from './sessionRequestDecoder';
+import type { WireKeyValue, WireRecordedOperation, WireRecordedTxnPart } from './wire';
+
+/** Replaces a lazy property by its value, once computed (or set). */
+function keep<T extends object>(target: T, key: keyof T, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The values the client sent, from its encoded parts. */
+function sentValues(sent: readonly Buffer[]): SessionKeyValue[] {
+  const values: SessionKeyValue[] = [];
+  for (const part of sent) for (const kv of decodeSessionRequest(part).message.values) values.push(kv);
+  return values;
+}
+
+/** A value as JSON; one the client did not send renders as its type and why. */
+function sentValueJson(kv: SessionKeyValue, notSent: ReadonlyMap<string, string> | undefined, codec: AnyCodec): unknown {
+  if (kv.valueError) return { '@type': notSent?.get(kv.key), error: kv.valueError };
+  return codec.toJson(kv.value ?? undefined);
+}
+
+function operationsOf(answer: TxnAnswer, codec: AnyCodec): RecordedOperation[] {
+  const ops: SessionOperation[] = [];
+  for (const raw of answer.received) decodeExecuted(raw, ops);
+  let sentByKey: Map<string, PackedValue | null> | undefined;
+  const newValueJson = (op: SessionOperation): unknown => {
+    if (!op.newValueAsSent) return codec.toJson(op.newValue);
+    sentByKey ??= new Map(sentValues(answer.sent).map((kv) => [kv.key, kv.value]));
+    return codec.toJson(sentByKey.get(op.key) ?? undefined);
+  };
+  const out: RecordedOperation[] = [];
+  for (const op of ops) {
+    const previous = out[out.length - 1];
+    if (op.continues && previous?.key === op.key) {
+      previous.newValue = newValueJson(op);
+      continue;
+    }
+    out.push({
+      key: op.key,
+      operation: operationOfNumber(op.operation) ?? 'UPDATE',
+      prevValue: codec.toJson(op.prevValue),
+      newValue: newValueJson(op),
+      prevState: stateOfNumber(op.prevState),
+      newState: stateOfNumber(op.newState),
+      error: op.error || undefined,
+      isRevert: op.isRevert,
+      isRetry: op.isRetry,
+    });
+  }
+  return out;
+}
+
+/**
+ * The recorded transaction of a commit. It keeps the messages that carried the transaction both
+ * ways, as bytes, and decodes them only when `values` or `executed` is first read (the REST
+ * history): a commit nobody looks at costs a few references in the event history, not an object
+ * per value. The header comes from the request and the result.
+ */
+export function recordedTxnOfCommit(
+  commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; notSent?: ReadonlyMap<string, string> },
+  codec: AnyCodec,
+): RecordedTransaction {
+  const { request, answer, seqNum, notSent } = commit;
+  // Getters in the literal are own enumerable properties: JSON.stringify and test matchers see
+  // them like any other, and the object keeps one shape.
+  const txn: RecordedTransaction = {
+    seqNum,
+    txnType: 'nb',
+    resyncType: request.resync,
+    description: request.description,
+    start: answer.result.startUnixMs,
+    stop: answer.result.stopUnixMs,
+    get values() {
+      const values = sentValues(answer.sent).map((kv) => ({ key: kv.key, value: sentValueJson(kv, notSent, codec) }));
+      keep(txn, 'values', values);
+      return values;
+    },
+    set values(values) {
+      keep(txn, 'values', values);
+    },
+    get executed() {
+      const operations = operationsOf(answer, codec);
+      keep(txn, 'executed', operations);
+      return operations;
+    },
+    set executed(operations) {
+      keep(txn, 'executed', operations);
+    },
+  };
+  return txn;
+}
+
+function wireValueJson(kv: WireKeyValue, codec: AnyCodec): unknown {
+  if (kv.valueError) return { error: kv.valueError };
+  return codec.toJson(anyFromWire(kv.value));
+}
+
+function operationFromWireRecord(op: WireRecordedOperation, codec: AnyCodec): RecordedOperation {
+  return {
+    key: op.key,
+    operation: operationFromWire(op.operation) ?? 'UPDATE',
+    prevValue: codec.toJson(anyFromWire(op.prevValue)),
+    newValue: codec.toJson(anyFromWire(op.newValue)),
+    prevState: stateFromWire(op.prevState),
+    newState: stateFromWire(op.newState),
+    error: op.error || undefined,
+    isRevert: op.isRevert,
+    isRetry: op.isRetry,
+  };
+}
 
 /** Reassembles the GetRecordedTxn parts into the controller's RecordedTransaction (values as JSON). */
 export function recordedTxnFromParts(parts: readonly WireRecordedTxnPart[], codec: AnyCodec): RecordedTransaction | undefined {
@@ -18,19 +130,11 @@ export function recordedTxnFromParts(parts: readonly WireRecordedTxnPart[], code
     executed: [],
   };
   for (const part of parts) {
-    for (const kv of part.values) txn.values.push({ key: kv.key, value: codec.toJson(anyFromWire(kv.value)) });
+    for (const kv of part.values) txn.values.push({ key: kv.key, value: wireValueJson(kv, codec) });
     for (const op of part.executed) {
-      txn.executed.push({
-        key: op.key,
-        operation: operationFromWire(op.operation) ?? 'UPDATE',
-        prevValue: codec.toJson(anyFromWire(op.prevValue)),
-        newValue: codec.toJson(anyFromWire(op.newValue)),
-        prevState: stateFromWire(op.prevState),
-        newState: stateFromWire(op.newState),
-        error: op.error || undefined,
-        isRevert: op.isRevert,
-        isRetry: op.isRetry,
-      });
+      const previous = txn.executed[txn.executed.length - 1];
+      if (op.continues && previous?.key === op.key) previous.newValue = codec.toJson(anyFromWire(op.newValue));
+      else txn.executed.push(operationFromWireRecord(op, codec));
     }
   }
   return txn;

@@ -22,45 +22,8 @@ export interface WireKeyValue {
   key: string;
   /** null (or absent on the way out) = delete. */
   value?: WireAny | null;
-}
-
-export interface WireRetryOptions {
-  periodMs: number;
-  maxAttempts: number;
-  expBackoff: boolean;
-}
-
-export interface WireTxnOptions {
-  resyncType: WireResyncType;
-  verbose: boolean;
-  retry?: WireRetryOptions | null;
-  revertOnFailure: boolean;
-  description: string;
-}
-
-export interface WireCommitHeader {
-  options?: WireTxnOptions | null;
-  valueCount: string | number;
-}
-
-export interface WireCommitRequest {
-  header?: WireCommitHeader | null;
-  batch?: { values: WireKeyValue[] } | null;
-  end?: Record<string, never> | null;
-  part?: 'header' | 'batch' | 'end';
-}
-
-export interface WireKeyError {
-  key: string;
-  operation: WireOperation;
-  error: string;
-}
-
-export interface WireCommitResponse {
-  instanceId: string;
-  seqNum?: string;
-  initError: string;
-  keyErrors: WireKeyError[];
+  /** Set when the client could not send the value (see the .proto). */
+  valueError?: string;
 }
 
 export interface WireRecordedOperation {
@@ -73,6 +36,8 @@ export interface WireRecordedOperation {
   error: string;
   isRevert: boolean;
   isRetry: boolean;
+  /** Carries only the new value of the operation before it (a split pair). */
+  continues?: boolean;
 }
 
 export interface WireRecordedTxnHeader {
@@ -99,6 +64,8 @@ export interface WireKeyState {
   error: string;
   lastOperation: WireOperation;
   dependencies: string[];
+  /** Carries only the applied value of the key state before it (a split pair). */
+  continues?: boolean;
 }
 
 export interface WireDumpStateResponse {

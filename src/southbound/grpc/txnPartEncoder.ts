@@ -1,0 +1,171 @@
+import type { CommitRequest } from '../../api/southbound';
+import { DEFAULT_MAX_BATCH_BYTES } from './batching';
+import { resyncToWire } from './convert';
+import type { PackedTxnValues } from './packedTxn';
+import { resyncNumber } from './sessionCodec';
+import { StringBytes, WIRE_LEN, WIRE_VARINT, delimitedSize, tag, varintSize, writeRaw, writeString, writeVarint } from './wireBytes';
+
+/*
+ * The client's SessionRequest messages, encoded by hand straight from the packed values: through
+ * protobufjs each value would allocate a dozen writer operations (a million objects for a
+ * 100,000-value resync). Field numbers and wire types follow southbound.proto:
+ *   SessionRequest { 1: txn_id varint, 2: begin TxnBegin, 3: values repeated KeyValue, 4: end bool }
+ *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record }
+ *   TxnOptions { 1: resync_type, 2: verbose, 3: retry RetryOptions, 4: revert_on_failure, 5: description }
+ *   RetryOptions { 1: period_ms, 2: max_attempts, 3: exp_backoff }
+ *   KeyValue { 1: key string, 2: value Any, 3: value_error string }   Any { 1: type_url string, 2: value bytes }
+ */
+const TAG_KEY = tag(1, WIRE_LEN);
+const TAG_VALUE = tag(2, WIRE_LEN);
+const TAG_VALUE_ERROR = tag(3, WIRE_LEN);
+const TAG_TYPE_URL = tag(1, WIRE_LEN);
+const TAG_ANY_VALUE = tag(2, WIRE_LEN);
+const EMPTY = new Uint8Array(0);
+
+/** Type URLs and errors repeat from one transaction to the next. */
+const strings = new StringBytes();
+
+/** A varint field with its one-byte tag; proto3 leaves zeros out. */
+function varintFieldSize(value: number): number {
+  return value === 0 ? 0 : 1 + varintSize(value);
+}
+
+function writeVarintField(buf: Buffer, pos: number, field: number, value: number): number {
+  if (value === 0) return pos;
+  buf[pos++] = tag(field, WIRE_VARINT);
+  return writeVarint(buf, pos, value);
+}
+
+/** TxnBegin, encoded. */
+function encodeBegin(request: CommitRequest, valueCount: number, record: boolean): Buffer {
+  const retry = request.retry;
+  const periodMs = retry ? Math.round(retry.periodMs) : 0;
+  const retrySize = retry ? varintFieldSize(periodMs) + varintFieldSize(retry.maxAttempts) + varintFieldSize(retry.expBackoff ? 1 : 0) : 0;
+  const resync = resyncNumber(resyncToWire(request.resync));
+  // Not cached: every event has a description of its own.
+  const description = Buffer.from(request.description);
+  const optionsSize =
+    varintFieldSize(resync) +
+    varintFieldSize(request.startup ? 1 : 0) +
+    (retry ? delimitedSize(retrySize) : 0) +
+    varintFieldSize(request.revertOnFailure ? 1 : 0) +
+    (description.length > 0 ? delimitedSize(description.length) : 0);
+  const buf = Buffer.allocUnsafe(delimitedSize(optionsSize) + varintFieldSize(valueCount) + varintFieldSize(record ? 1 : 0));
+  let pos = 0;
+  buf[pos++] = tag(1, WIRE_LEN);
+  pos = writeVarint(buf, pos, optionsSize);
+  pos = writeVarintField(buf, pos, 1, resync);
+  pos = writeVarintField(buf, pos, 2, request.startup ? 1 : 0);
+  if (retry) {
+    buf[pos++] = tag(3, WIRE_LEN);
+    pos = writeVarint(buf, pos, retrySize);
+    pos = writeVarintField(buf, pos, 1, periodMs);
+    pos = writeVarintField(buf, pos, 2, retry.maxAttempts);
+    pos = writeVarintField(buf, pos, 3, retry.expBackoff ? 1 : 0);
+  }
+  pos = writeVarintField(buf, pos, 4, request.revertOnFailure ? 1 : 0);
+  if (description.length > 0) {
+    buf[pos++] = tag(5, WIRE_LEN);
+    pos = writeVarint(buf, pos, description.length);
+    pos = writeRaw(buf, pos, description);
+  }
+  pos = writeVarintField(buf, pos, 2, valueCount);
+  writeVarintField(buf, pos, 3, record ? 1 : 0);
+  return buf;
+}
+
+/**
+ * The parts of one transaction on the Session stream: `begin` on the first, `end` on the last,
+ * the values cut into parts of about `maxBatchBytes` (a value bigger than that goes alone).
+ */
+export function* encodeTxnParts(
+  txnId: number,
+  request: CommitRequest,
+  packed: PackedTxnValues,
+  options: { record: boolean; maxBatchBytes?: number },
+): Generator<Buffer> {
+  const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  const count = packed.size;
+  const sizes: number[] = new Array<number>(count);
+  const anySizes: number[] = new Array<number>(count);
+  let begin: Buffer | undefined = encodeBegin(request, count, options.record);
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    packed.encode(i);
+    let size = delimitedSize(packed.keyBytes[i]);
+    const error = packed.errors?.get(i);
+    const typeUrl = packed.typeUrls[i];
+    anySizes[i] = 0;
+    if (error !== undefined) size += delimitedSize(strings.of(error).length);
+    else if (typeUrl !== undefined) {
+      anySizes[i] = delimitedSize(strings.of(typeUrl).length) + delimitedSize(packed.bytes[i]?.length ?? 0);
+      size += delimitedSize(anySizes[i]);
+    }
+    sizes[i] = size;
+    const framed = delimitedSize(size);
+    if (i > from && bytes + framed > maxBytes) {
+      yield encodePart(txnId, begin, packed, from, i, false, sizes, anySizes);
+      begin = undefined;
+      from = i;
+      bytes = 0;
+    }
+    bytes += framed;
+  }
+  yield encodePart(txnId, begin, packed, from, count, true, sizes, anySizes);
+}
+
+function encodePart(
+  txnId: number,
+  begin: Buffer | undefined,
+  packed: PackedTxnValues,
+  from: number,
+  to: number,
+  end: boolean,
+  sizes: readonly number[],
+  anySizes: readonly number[],
+): Buffer {
+  let total = 1 + varintSize(txnId) + (begin ? delimitedSize(begin.length) : 0) + (end ? 2 : 0);
+  for (let i = from; i < to; i++) total += delimitedSize(sizes[i]);
+  const buf = Buffer.allocUnsafe(total);
+  let pos = 0;
+  buf[pos++] = tag(1, WIRE_VARINT);
+  pos = writeVarint(buf, pos, txnId);
+  if (begin) {
+    buf[pos++] = tag(2, WIRE_LEN);
+    pos = writeVarint(buf, pos, begin.length);
+    pos = writeRaw(buf, pos, begin);
+  }
+  const { keys, keyBytes, typeUrls, bytes, errors } = packed;
+  for (let i = from; i < to; i++) {
+    buf[pos++] = tag(3, WIRE_LEN);
+    pos = writeVarint(buf, pos, sizes[i]);
+    buf[pos++] = TAG_KEY;
+    pos = writeVarint(buf, pos, keyBytes[i]);
+    pos = writeString(buf, pos, keys[i], keyBytes[i]);
+    const error = errors?.get(i);
+    const typeUrl = typeUrls[i];
+    if (error !== undefined) {
+      const errorBytes = strings.of(error);
+      buf[pos++] = TAG_VALUE_ERROR;
+      pos = writeVarint(buf, pos, errorBytes.length);
+      pos = writeRaw(buf, pos, errorBytes);
+    } else if (typeUrl !== undefined) {
+      const typeUrlBytes = strings.of(typeUrl);
+      const value = bytes[i] ?? EMPTY;
+      buf[pos++] = TAG_VALUE;
+      pos = writeVarint(buf, pos, anySizes[i]);
+      buf[pos++] = TAG_TYPE_URL;
+      pos = writeVarint(buf, pos, typeUrlBytes.length);
+      pos = writeRaw(buf, pos, typeUrlBytes);
+      buf[pos++] = TAG_ANY_VALUE;
+      pos = writeVarint(buf, pos, value.length);
+      pos = writeRaw(buf, pos, value);
+    }
+  }
+  if (end) {
+    buf[pos++] = tag(4, WIRE_VARINT);
+    buf[pos++] = 1;
+  }
+  return buf;
+}

@@ -1,0 +1,135 @@
+import * as grpc from '@grpc/grpc-js';
+import type { SouthboundServer } from '../../src/southbound/agent/server';
+import { decodeExecuted } from '../../src/southbound/grpc/sessionCodec';
+import { connect, iface, startServer, txn, waitFor } from './helpers';
+import { RawSession, keyValue } from './rawSession';
+
+describe('the Session stream of the reference southbound', () => {
+  let server: SouthboundServer;
+  let session: RawSession | undefined;
+
+  afterEach(async () => {
+    session?.close();
+    session = undefined;
+    await server.stop();
+  });
+
+  it('greets with its instance id, then answers a one-part transaction with its result and executed operations', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    expect(await session.hello()).toBe(server.engine.instanceId);
+    session.send({ txnId: 1, begin: { valueCount: 1, record: true }, values: [keyValue('a', iface('a'))], end: true });
+    const result = await session.result(1);
+    expect(result.seqNum).toBe(1n);
+    expect(decodeExecuted(result.raw).map((op) => [op.key, op.operation, op.newValueAsSent])).toEqual([['a', 1, true]]);
+    expect(server.engine.dump().map((s) => s.key)).toEqual(['a']);
+  });
+
+  it('applies nothing of a transaction whose session is cut before its end part, even with every value sent', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    await session.hello();
+    session.send({ txnId: 1, begin: { valueCount: 2 }, values: [keyValue('a', iface('a'))] });
+    session.send({ txnId: 1, values: [keyValue('b', iface('b'))] });
+    await waitFor(() => server.stats.partsReceived === 2, 15_000, 'both parts to arrive');
+    session.cancel();
+    await waitFor(() => server.stats.txnsDiscarded === 1, 15_000, 'the server to drop the transaction');
+    expect(server.stats.commitsApplied).toBe(0);
+    expect(server.engine.dump()).toEqual([]);
+    expect(server.engine.recordedTxns()).toEqual([]);
+  });
+
+  it('drops an open transaction when the client half-closes, and ends the stream normally', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    session.send({ txnId: 1, begin: { valueCount: 1 }, values: [keyValue('a', iface('a'))] });
+    session.halfClose();
+    expect((await session.status).code).toBe(grpc.status.OK);
+    expect(server.stats.txnsDiscarded).toBe(1);
+    expect(server.engine.dump()).toEqual([]);
+  });
+
+  it('answers a transaction whose value count does not match its begin with an init error and no sequence number', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    session.send({ txnId: 7, begin: { valueCount: 2 }, values: [keyValue('a', iface('a'))], end: true });
+    const result = await session.result(7);
+    expect(result.initError).toMatch(/carried 1 values, its begin announced 2/);
+    expect(result.seqNum).toBeUndefined();
+    expect(server.engine.dump()).toEqual([]);
+  });
+
+  it.each([
+    ['a part without its begin', [{ txnId: 1, values: [] }]],
+    ['a begin while another transaction is open', [{ txnId: 1, begin: { valueCount: 1 } }, { txnId: 2, begin: { valueCount: 0 }, end: true }]],
+    ['a part of another transaction than the open one', [{ txnId: 1, begin: { valueCount: 1 } }, { txnId: 2, values: [], end: true }]],
+  ])('ends the session with INVALID_ARGUMENT for %s, applying nothing', async (_what, parts) => {
+    server = await startServer();
+    session = new RawSession(server);
+    for (const part of parts) session.send(part);
+    const status = await session.status;
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(server.stats.txnsRefused).toBe(1);
+    expect(server.engine.dump()).toEqual([]);
+  });
+
+  it('bounds an unfinished transaction by bytes: RESOURCE_EXHAUSTED beyond maxTxnBytes, never holding more', async () => {
+    const maxTxnBytes = 64 * 1024;
+    server = await startServer({ maxTxnBytes });
+    session = new RawSession(server);
+    const values = Array.from({ length: 100 }, (_, i) => keyValue(`config/interface/if-${i}`, iface(`if-${i}-${'x'.repeat(200)}`)));
+    session.send({ txnId: 1, begin: { valueCount: 1000 } });
+    for (let part = 0; part < 10; part++) session.send({ txnId: 1, values });
+    const status = await session.status;
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(status.details).toMatch(/over 65536 bytes \(maxTxnBytes\): nothing of it was applied/);
+    expect(server.stats.largestTxnBytes).toBeLessThanOrEqual(maxTxnBytes);
+    expect(server.engine.dump()).toEqual([]);
+
+    // The server goes on: a client commits over a new session.
+    const client = connect(server);
+    try {
+      expect((await client.commit(txn([['a', iface('a')]]))).seqNum).toBe(1n);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('bounds an unfinished transaction by time: DEADLINE_EXCEEDED after txnAssemblyTimeoutMs, nothing applied', async () => {
+    server = await startServer({ txnAssemblyTimeoutMs: 200 });
+    session = new RawSession(server);
+    session.send({ txnId: 1, begin: { valueCount: 1 }, values: [keyValue('a', iface('a'))] });
+    const status = await session.status;
+    expect(status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(status.details).toMatch(/not complete within 200 ms \(txnAssemblyTimeoutMs\)/);
+    expect(server.engine.dump()).toEqual([]);
+  });
+
+  it('ends its sessions with UNAVAILABLE when it stops, dropping an unfinished transaction', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    await session.hello();
+    session.send({ txnId: 1, begin: { valueCount: 2 }, values: [keyValue('a', iface('a'))] });
+    await waitFor(() => server.stats.partsReceived === 1, 15_000, 'the first part to arrive');
+    const engine = server.engine;
+    await server.stop();
+    const status = await session.status;
+    expect(status.code).toBe(grpc.status.UNAVAILABLE);
+    expect(status.details).toMatch(/shutting down/);
+    expect(server.stats.txnsDiscarded).toBe(1);
+    expect(engine.recordedTxns()).toEqual([]);
+  });
+
+  it('receives a client commit in parts of about maxBatchBytes', async () => {
+    server = await startServer();
+    const client = connect(server, { maxBatchBytes: 64 * 1024 });
+    try {
+      const values = Array.from({ length: 5000 }, (_, i): [string, ReturnType<typeof iface>] => [`k/${i}`, iface(`if-${i}`)]);
+      await client.commit(txn(values));
+      expect(server.stats.partsReceived).toBeGreaterThan(3);
+      expect(server.engine.dump()).toHaveLength(5000);
+    } finally {
+      await client.close();
+    }
+  });
+});
