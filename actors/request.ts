@@ -17,6 +17,11 @@ export interface CallTimeLimit<C> {
   onLateSettlement(call: C, outcome: CallOutcome): void;
 }
 
+/** Whether `value` has a `then` method; reading `then` may throw (a hostile getter): call it inside a try. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof thenOf(value) === 'function';
+}
+
 /** The `then` of a thenable, or undefined; reading `then` may itself throw (a hostile getter). */
 function thenOf(value: unknown): unknown {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
@@ -68,18 +73,6 @@ export function replyWithResult<C>(result: unknown, reply: (outcome: CallOutcome
   );
 }
 
-/** Runs `run` and replies with its outcome (see replyWithResult); a throw is an outcome too. */
-export function replyWith<C>(run: () => unknown, reply: (outcome: CallOutcome) => void, limit?: CallTimeLimit<C>, call?: C): void {
-  let result: unknown;
-  try {
-    result = run();
-  } catch (thrown) {
-    reply({ ok: false, error: toError(thrown) });
-    return;
-  }
-  replyWithResult(result, reply, limit, call);
-}
-
 const OK_TRUE: CallOutcome = Object.freeze({ ok: true, value: true });
 const OK_FALSE: CallOutcome = Object.freeze({ ok: true, value: false });
 const OK_UNDEFINED: CallOutcome = Object.freeze({ ok: true, value: undefined });
@@ -98,12 +91,14 @@ function okOutcome(value: unknown): CallOutcome {
  * Sends requests to actors and gives their outcomes, one call at a time (the processor awaits
  * each call before the next): a plain value when the actor answered during the send (synchronous
  * handlers), else a promise. One reply function serves every call, so a call costs no closure;
- * the call object itself becomes the request (copying it with a spread costs ten times the send).
+ * the request is built whole by the caller, reply included (copying it, or adding the reply to
+ * it, costs more than the send).
  */
 export class Asker {
   private outcome: CallOutcome | undefined;
   private resolve: ((outcome: CallOutcome) => void) | undefined;
-  private readonly reply = (outcome: CallOutcome): void => {
+  /** Put it in the request's literal (`{ type, ..., reply: asker.reply }`): adding it later would reshape the object. */
+  readonly reply = (outcome: CallOutcome): void => {
     const resolve = this.resolve;
     if (resolve) {
       this.resolve = undefined;
@@ -113,10 +108,9 @@ export class Asker {
     }
   };
 
-  ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, call: C): CallOutcome<T> | Promise<CallOutcome<T>> {
+  ask<C extends { type: string }, T = unknown>(actor: AnyActorRef, request: Request<C>): CallOutcome<T> | Promise<CallOutcome<T>> {
     this.outcome = undefined;
-    (call as Request<C>).reply = this.reply;
-    actor.send(call);
+    actor.send(request);
     const outcome = this.outcome as CallOutcome<T> | undefined;
     if (outcome) {
       this.outcome = undefined;

@@ -8,7 +8,7 @@ import type { KeyValuePairs } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
-import { replyWith, type CallTimeLimit, type Request } from './request';
+import { isThenable, replyWithResult, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
 /** What the southbound should do with a commit. */
@@ -144,8 +144,20 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
         call.reply({ ok: true, value: outcomeOf(undefined, new SouthboundUnavailableError('transaction deferred to the resync after the outage')) });
         return;
       }
-      replyWith(
-        () => southbound.commit(request(call, values)),
+      let result: unknown;
+      try {
+        result = southbound.commit(request(call, values));
+        // A southbound in this process may answer at once: no promise, no closure.
+        if (!isThenable(result)) {
+          call.reply({ ok: true, value: outcomeOf(result as CommitResult, undefined) });
+          return;
+        }
+      } catch (thrown) {
+        call.reply({ ok: true, value: outcomeOf(undefined, toError(thrown)) });
+        return;
+      }
+      replyWithResult(
+        result,
         (settled) => call.reply({ ok: true, value: settled.ok ? outcomeOf(settled.value as CommitResult, undefined) : outcomeOf(undefined, settled.error) }),
         limit,
         call,

@@ -9,6 +9,7 @@ import type { CallOutcome } from '../../actors/request';
 import type { CommitOutcome, StageOutcome } from '../../actors/transactionActor';
 import type { ConfigState } from './configState';
 import type { CurrentEvent } from './eventProcessor';
+import type { VerificationCheck } from './verification';
 
 /** Whether the loop over handlers goes on after a call. */
 export type Next = 'continue' | 'stop';
@@ -76,6 +77,10 @@ export class EventRun {
   southboundUnavailable?: SouthboundUnavailableError;
   /** A handler call (or a revert) failed: the controller could not rebuild its own state. */
   handlerFailed = false;
+  /** Coalescing: the event joins a batch (its transaction is staged, committed with the batch's). */
+  joins = false;
+  /** Verification mode: the check of a VerificationResync. */
+  verification?: VerificationCheck;
   /** The call the event is waiting for (see CurrentEvent). */
   waitingFor?: CurrentEvent['waitingFor'];
   /** The step being run, named in the error when something outside the handler calls throws. */
@@ -125,6 +130,12 @@ export class EventRun {
     if (this.invalid) this.error = this.invalid;
   }
 
+  /** Steps 3-4: a handler's answer to handlesEvent; a failed one takes part, with its error. */
+  selectOutcome(handler: SelectedHandler, outcome: CallOutcome<boolean>): void {
+    if (!outcome.ok) this.selected.push({ ...handler, error: outcome.error });
+    else if (outcome.value) this.selected.push(handler);
+  }
+
   /** Keeps the first error as the event's error. */
   fail(error: Error): void {
     this.error ??= error;
@@ -159,18 +170,19 @@ export class EventRun {
    */
   recordCall(handler: string, outcome: CallOutcome): Next {
     this.called++;
-    const call: HandlerRecord = { handler, revert: false };
-    this.record.handlers.push(call);
     if (outcome.ok) {
-      if (this.updateEvent && typeof outcome.value === 'string' && outcome.value !== '') {
-        call.change = outcome.value;
-        this.changes.push(`${handler}: ${outcome.value}`);
+      // Each record is built whole: adding a property later changes its hidden class (slow).
+      const { value } = outcome;
+      if (this.updateEvent && typeof value === 'string' && value !== '') {
+        this.record.handlers.push({ handler, revert: false, change: value });
+        this.changes.push(`${handler}: ${value}`);
+      } else {
+        this.record.handlers.push({ handler, revert: false });
       }
       return 'continue';
     }
     const { error } = outcome;
-    call.error = error.message;
-    if (error instanceof HandlerTimeoutError) call.timedOut = true;
+    this.record.handlers.push(failedCall(handler, false, error));
     this.handlerFailed = true;
     this.fail(error);
     if (error instanceof FatalError) {
@@ -288,11 +300,11 @@ export class EventRun {
 
   /** Step 10: a revert error needs healing; a Fatal one stops reverting. */
   recordRevert(handler: string, outcome: CallOutcome): Next {
-    const call: HandlerRecord = { handler, revert: true };
-    this.record.handlers.push(call);
-    if (outcome.ok) return 'continue';
-    call.error = outcome.error.message;
-    if (outcome.error instanceof HandlerTimeoutError) call.timedOut = true;
+    if (outcome.ok) {
+      this.record.handlers.push({ handler, revert: true });
+      return 'continue';
+    }
+    this.record.handlers.push(failedCall(handler, true, outcome.error));
     this.handlerFailed = true;
     if (outcome.error instanceof FatalError) {
       this.fatal = outcome.error;
@@ -301,4 +313,9 @@ export class EventRun {
     this.needsHealing = true;
     return 'continue';
   }
+}
+
+/** The record of a failed handler call. */
+function failedCall(handler: string, revert: boolean, error: Error): HandlerRecord {
+  return error instanceof HandlerTimeoutError ? { handler, revert, error: error.message, timedOut: true } : { handler, revert, error: error.message };
 }

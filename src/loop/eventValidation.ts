@@ -5,6 +5,7 @@ import { ExternalConfigResync } from '../api/events/externalConfigResync';
 import { KubeStateChange } from '../api/events/kubeStateChange';
 import { InvalidEventError, describeThrown } from '../api/errors';
 import type { ProtoMessage } from '../api/types';
+import { Type } from 'protobufjs';
 import { messageType, typeName } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 
@@ -16,8 +17,9 @@ export function checkEvent(event: unknown): asserts event is Event {
   }
 }
 
+/** Throws InvalidEventError unless `value` is a protobufjs message or null; `what` names it in the error. */
 function checkValue(what: string, value: unknown): void {
-  if (value === null) return;
+  if (value === null || isMessage(value)) return;
   try {
     messageType(value, what);
   } catch (error) {
@@ -25,11 +27,15 @@ function checkValue(what: string, value: unknown): void {
   }
 }
 
+function isMessage(value: unknown): boolean {
+  return (value as { $type?: unknown } | null | undefined)?.$type instanceof Type;
+}
+
 function checkKeyValues(what: string, values: unknown): Map<string, ProtoMessage | null> {
   if (!(values instanceof Map)) throw new InvalidEventError(`${what} must be a Map of key -> protobuf message (or null), not ${describeThrown(values)}`);
   for (const [key, value] of values as Map<unknown, unknown>) {
     if (typeof key !== 'string' || key === '') throw new InvalidEventError(`${what} has an invalid key ${describeThrown(key)}`);
-    checkValue(`${what}: value of "${key}"`, value);
+    if (value !== null && !isMessage(value)) checkValue(`${what}: value of "${key}"`, value);
   }
   return values as Map<string, ProtoMessage | null>;
 }
@@ -62,7 +68,8 @@ export function checkEventData(event: Event, state: ConfigState): void {
   } else if (event instanceof ExternalConfigResync) {
     checkKeyValues('ExternalConfigResync externalConfig', event.externalConfig);
   } else if (event instanceof KubeStateChange) {
-    checkValue(`KubeStateChange "${event.key}" newValue`, event.newValue ?? null);
-    checkValue(`KubeStateChange "${event.key}" prevValue`, event.prevValue ?? null);
+    // The names are built only for a value that fails (this runs for every push).
+    if (event.newValue !== undefined && !isMessage(event.newValue)) checkValue(`KubeStateChange "${event.key}" newValue`, event.newValue);
+    if (event.prevValue !== undefined && !isMessage(event.prevValue)) checkValue(`KubeStateChange "${event.key}" prevValue`, event.prevValue);
   }
 }

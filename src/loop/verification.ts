@@ -25,7 +25,7 @@ export class VerificationCheck {
   ) {}
 
   private async describe(handler: HandlerRef): Promise<string | undefined> {
-    const outcome: CallOutcome = await this.asker.ask<HandlerCall>(handler.actor, { type: 'describe', seqNum: this.seqNum });
+    const outcome: CallOutcome = await this.asker.ask<HandlerCall>(handler.actor, { type: 'describe', seqNum: this.seqNum, reply: this.asker.reply });
     if (!outcome.ok) {
       this.deps.logger.error({ seqNum: this.seqNum, handler: handler.name, err: outcome.error }, 'describeInternalData failed');
       return undefined;
