@@ -1,4 +1,5 @@
-import { replayCommand, runControllerChaos } from './controllerChaos';
+import { runControllerChaos } from './controllerChaos';
+import { replayCommand } from './replay';
 
 /**
  * The seeded chaos run of the controller (see controllerChaos.ts). `npm test` runs a short one

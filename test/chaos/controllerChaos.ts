@@ -81,10 +81,6 @@ export interface ChaosReport {
   elapsedMs: number;
 }
 
-/** The replay command of a run. */
-export function replayCommand(seed: number, steps: number): string {
-  return `npm run chaos -- --seed ${seed} --steps ${steps}`;
-}
 
 /** What the handler does on its next updates, set by the chaos actions. */
 interface HandlerFaults {
