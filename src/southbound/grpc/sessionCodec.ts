@@ -3,7 +3,7 @@ import type { KeyOperation } from '../../api/errors';
 import type { ValueState } from '../../api/southbound';
 import type { PackedValue } from './model';
 import { PROTO_PACKAGE, southboundProtoPath } from './protocol';
-import { InternedStrings, WireDecodeError, WireReader } from './wireReader';
+import { WireDecodeError, WireReader } from './wireReader';
 
 /**
  * The Session stream's messages as the client and the reference southbound handle them, and the
@@ -57,21 +57,6 @@ export interface SessionResponseMessage {
   result?: SessionTxnResult;
 }
 
-const typeUrls = new InternedStrings();
-
-function decodeAny(reader: WireReader, end: number): PackedValue {
-  let typeUrl = '';
-  let value: Uint8Array = EMPTY;
-  while (reader.pos < end) {
-    const tag = reader.varint();
-    if (tag === 10) typeUrl = reader.internedString(typeUrls);
-    else if (tag === 18) value = reader.bytes();
-    else reader.skip(tag & 7);
-  }
-  return { type_url: typeUrl, value };
-}
-
-const EMPTY = new Uint8Array(0);
 
 function decodeKeyError(reader: WireReader, end: number): SessionKeyError {
   const keyError: SessionKeyError = { key: '', operation: 0, error: '' };
@@ -109,10 +94,10 @@ function decodeOperation(reader: WireReader, end: number): SessionOperation {
         op.operation = reader.varint();
         break;
       case 26:
-        op.prevValue = decodeAny(reader, reader.end());
+        op.prevValue = reader.any(reader.end());
         break;
       case 34:
-        op.newValue = decodeAny(reader, reader.end());
+        op.newValue = reader.any(reader.end());
         break;
       case 40:
         op.prevState = reader.varint();

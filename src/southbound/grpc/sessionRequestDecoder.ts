@@ -1,6 +1,6 @@
 import type { RetryOptions } from '../../api/southbound';
 import type { PackedValue } from './model';
-import { InternedStrings, WireReader } from './wireReader';
+import { WireReader } from './wireReader';
 
 /*
  * The client's SessionRequest messages, decoded by hand: by the reference southbound into the
@@ -47,8 +47,6 @@ export interface ReceivedPart {
   bytes: number;
 }
 
-const typeUrls = new InternedStrings();
-
 function decodeRetry(reader: WireReader, end: number): RetryOptions {
   const retry: RetryOptions = { periodMs: 0, maxAttempts: 0, expBackoff: false };
   while (reader.pos < end) {
@@ -87,26 +85,13 @@ function decodeBegin(reader: WireReader, end: number): SessionTxnBegin {
   return begin;
 }
 
-function decodeAny(reader: WireReader, end: number): PackedValue {
-  let typeUrl = '';
-  let value: Uint8Array = EMPTY;
-  while (reader.pos < end) {
-    const tag = reader.varint();
-    if (tag === 10) typeUrl = reader.internedString(typeUrls);
-    else if (tag === 18) value = reader.bytes();
-    else reader.skip(tag & 7);
-  }
-  return { type_url: typeUrl, value };
-}
-
-const EMPTY = new Uint8Array(0);
 
 function decodeKeyValue(reader: WireReader, end: number): SessionKeyValue {
   const kv: SessionKeyValue = { key: '', value: null, valueError: undefined };
   while (reader.pos < end) {
     const tag = reader.varint();
     if (tag === 10) kv.key = reader.string();
-    else if (tag === 18) kv.value = decodeAny(reader, reader.end());
+    else if (tag === 18) kv.value = reader.any(reader.end());
     else if (tag === 26) kv.valueError = reader.string() || undefined;
     else reader.skip(tag & 7);
   }

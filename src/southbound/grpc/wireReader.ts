@@ -1,3 +1,4 @@
+import type { PackedValue } from './model';
 /**
  * A protobuf reader for the hand-written decoders of the Session stream: plain numbers, strings
  * and buffer views, no object per field (protobufjs would create a message per value and a Long
@@ -9,6 +10,8 @@ export class WireDecodeError extends Error {
     this.name = 'WireDecodeError';
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class WireReader {
   pos = 0;
@@ -93,6 +96,19 @@ export class WireReader {
         throw new WireDecodeError(`unsupported wire type ${wireType}`);
     }
   }
+
+  /** A google.protobuf.Any ending at `end`; its type URLs are interned (a handful of types recur). */
+  any(end: number): PackedValue {
+    let typeUrl = '';
+    let value: Uint8Array = EMPTY;
+    while (this.pos < end) {
+      const tag = this.varint();
+      if (tag === 10) typeUrl = this.internedString(typeUrls);
+      else if (tag === 18) value = this.bytes();
+      else this.skip(tag & 7);
+    }
+    return { type_url: typeUrl, value };
+  }
 }
 
 /** Strings decoded from bytes that repeat, compared by bytes and kept once (up to 64 of them). */
@@ -117,3 +133,5 @@ export class InternedStrings {
     return text;
   }
 }
+
+const typeUrls = new InternedStrings();
