@@ -11,7 +11,7 @@ import type { AgentConfig } from './config';
 import { createAgentLogger } from './logging';
 import { ControllerMetrics } from './metrics';
 import { startRestServer, type RestServer } from './rest/server';
-import { loadTlsMaterial } from './tlsFiles';
+import { loadTlsMaterial } from '../tlsFiles';
 
 export interface StartAgentOptions {
   /** In dependency order (default: none). */

@@ -18,7 +18,7 @@ import {
   flagNameOf,
   type LogLevel,
 } from './settings';
-import { loadTlsMaterial, TlsFileError, type TlsFiles } from './tlsFiles';
+import { loadTlsMaterial, TlsFileError, type TlsFiles } from '../tlsFiles';
 
 export { AgentConfigError, REDACTED };
 export type { TlsFiles };

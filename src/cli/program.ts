@@ -8,7 +8,6 @@ import { registerMachineCommand } from '../agent/commands/machine';
 import { registerPassThroughCommand } from '../agent/commands/passThrough';
 import { registerResyncCommand } from '../agent/commands/resync';
 import { EXIT, type CommandRunner } from '../agent/commands/runner';
-import { handOverSouthboundToken } from '../agent/commands/southboundToken';
 import { packageVersion } from '../agent/packageVersion';
 import { helpConfiguration, helpWidth } from './help';
 
@@ -66,7 +65,7 @@ export async function runContivctl(argv: string[], io: CommandIo = defaultIo()):
   registerPassThroughCommand(program, runner, {
     name: 'southbound',
     summary: 'run the reference southbound agent (gRPC KV scheduler)',
-    run: async (args) => (handOverSouthboundToken(io) ? (await import('../southbound/agent/cli')).runSouthboundCommand(args) : EXIT.usage),
+    run: async (args) => (await import('../southbound/agent/cli')).runSouthboundCommand(args),
   });
   registerPassThroughCommand(program, runner, {
     name: 'put',

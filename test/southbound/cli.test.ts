@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +34,37 @@ describe('southbound command line', () => {
     }
   });
 
-  it('refuses a SOUTHBOUND_TOKEN of whitespace, and takes a token with its whitespace trimmed', () => {
-    expect(() => parseSouthboundArgs([], { SOUTHBOUND_TOKEN: '   ' })).toThrow(/SOUTHBOUND_TOKEN holds only whitespace/);
-    expect(parseSouthboundArgs([], { SOUTHBOUND_TOKEN: ' s3cret\n' }).token).toBe('s3cret');
+  it('refuses a CONTIVCTL_SOUTHBOUND_TOKEN of whitespace, takes a token with its whitespace trimmed, refuses the old variable name', () => {
+    expect(() => parseSouthboundArgs([], { CONTIVCTL_SOUTHBOUND_TOKEN: '   ' })).toThrow(/CONTIVCTL_SOUTHBOUND_TOKEN holds only whitespace/);
+    expect(parseSouthboundArgs([], { CONTIVCTL_SOUTHBOUND_TOKEN: ' s3cret\n' }).token).toBe('s3cret');
     expect(parseSouthboundArgs([], {}).token).toBeUndefined();
+    expect(() => parseSouthboundArgs([], { SOUTHBOUND_TOKEN: 'old' })).toThrow('SOUTHBOUND_TOKEN is not read: set CONTIVCTL_SOUTHBOUND_TOKEN');
+  });
+
+  it('names a garbage PEM file and the flag that gave it, before listening (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'southbound-cli-'));
+    try {
+      const garbage = join(dir, 'garbage.pem');
+      writeFileSync(garbage, 'not a certificate');
+      let err = '';
+      expect(await runSouthboundCommand(['--listen', '127.0.0.1:0', '--tls-cert', garbage, '--tls-key', garbage], { err: (t) => (err += t), logger: silentLogger })).toBe(2);
+      expect(err).toBe(`southbound: --tls-cert: ${garbage} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----")\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says when its port is in use, and how to choose another (exit 1)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      let err = '';
+      expect(await runSouthboundCommand(['--listen', `127.0.0.1:${port}`], { err: (t) => (err += t), logger: silentLogger })).toBe(1);
+      expect(err).toBe(`southbound: southbound port ${port} is in use (on 127.0.0.1); pass --listen host:port with a free port\n`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('takes the bounds of unfinished transactions and of the recorded history as settings', () => {

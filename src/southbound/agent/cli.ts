@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
+import { loadTlsMaterial, TlsFileError } from '../../tlsFiles';
 import { parseDependencyRules } from './dependencyRules';
 import { DEFAULT_MAX_RECORDED_TXNS } from './scheduler';
 import { DEFAULT_LISTEN_ADDRESS, DEFAULT_MAX_TXN_BYTES, DEFAULT_TXN_ASSEMBLY_TIMEOUT_MS, SouthboundServer, SouthboundServerError, type SouthboundServerOptions } from './server';
@@ -16,8 +17,8 @@ Options:
   --tls-key file.pem      server private key
   --tls-client-ca file    CA of client certificates (requires clients to present one)
   --token-file file       require "authorization: Bearer <token>" (token read from the file;
-                          the SOUTHBOUND_TOKEN environment variable works too); an empty or
-                          blank token is refused
+                          the CONTIVCTL_SOUTHBOUND_TOKEN environment variable works too, the
+                          agent's variable for the same token); an empty or blank token is refused
   --max-txn-bytes n       bytes one unfinished transaction may hold (default ${DEFAULT_MAX_TXN_BYTES});
                           beyond, its session ends with RESOURCE_EXHAUSTED
   --txn-assembly-timeout-ms n
@@ -66,34 +67,47 @@ export function parseSouthboundArgs(
     },
     maxTxnBytes: positiveInteger('--max-txn-bytes', values['max-txn-bytes']),
     txnAssemblyTimeoutMs: positiveInteger('--txn-assembly-timeout-ms', values['txn-assembly-timeout-ms']),
-    tls:
-      values['tls-cert'] && values['tls-key']
-        ? {
-            cert: readFileSync(values['tls-cert']),
-            key: readFileSync(values['tls-key']),
-            clientCa: values['tls-client-ca'] ? readFileSync(values['tls-client-ca']) : undefined,
-          }
-        : undefined,
+    tls: values['tls-cert'] && values['tls-key'] ? serverTls(values['tls-cert'], values['tls-key'], values['tls-client-ca']) : undefined,
     token: tokenOf(values['token-file'], env),
     admin: !values['no-admin'],
   };
 }
 
+/** The variable of the bearer token: the agent's name for the same secret, so one name serves both ends. */
+export const TOKEN_VARIABLE = 'CONTIVCTL_SOUTHBOUND_TOKEN';
+/** The name earlier versions read: refused, so that a token never comes from a name the documentation does not give. */
+const OLD_TOKEN_VARIABLE = 'SOUTHBOUND_TOKEN';
+
 /**
- * The bearer token from the file (trimmed) or SOUTHBOUND_TOKEN. A file or variable that holds no
- * token is refused: starting without authentication because a secret went missing would be the
- * worst way to fail.
+ * The bearer token from the file (trimmed) or CONTIVCTL_SOUTHBOUND_TOKEN. A file or variable that
+ * holds no token is refused: starting without authentication because a secret went missing
+ * would be the worst way to fail.
  */
 function tokenOf(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (env[OLD_TOKEN_VARIABLE] !== undefined && env[OLD_TOKEN_VARIABLE] !== env[TOKEN_VARIABLE]) {
+    throw new SouthboundServerError(`${OLD_TOKEN_VARIABLE} is not read: set ${TOKEN_VARIABLE} (the agent's variable for the same token) or use --token-file`);
+  }
   if (file) {
     const token = readFileSync(file, 'utf8').trim();
     if (token === '') throw new SouthboundServerError(`--token-file ${file} is empty: it must hold the bearer token`);
     return token;
   }
-  const fromEnv = env.SOUTHBOUND_TOKEN;
+  const fromEnv = env[TOKEN_VARIABLE];
   if (fromEnv === undefined || fromEnv === '') return undefined;
-  if (fromEnv.trim() === '') throw new SouthboundServerError('SOUTHBOUND_TOKEN holds only whitespace: set the bearer token, or unset it');
+  if (fromEnv.trim() === '') throw new SouthboundServerError(`${TOKEN_VARIABLE} holds only whitespace: set the bearer token, or unset it`);
   return fromEnv.trim();
+}
+
+/** The server's PEM files, checked before anything listens: a garbage file names itself and why. */
+function serverTls(certFile: string, keyFile: string, clientCaFile: string | undefined): NonNullable<SouthboundServerOptions['tls']> {
+  try {
+    const { cert, key, ca } = loadTlsMaterial({ cert: certFile, key: keyFile, ...(clientCaFile !== undefined && { ca: clientCaFile }) });
+    return { cert: cert as Buffer, key: key as Buffer, clientCa: ca };
+  } catch (error) {
+    if (!(error instanceof TlsFileError)) throw error;
+    const flag = { ca: '--tls-client-ca', cert: '--tls-cert', key: '--tls-key' }[error.field];
+    throw new SouthboundServerError(`${flag}: ${error.message}`, { cause: error });
+  }
 }
 
 function positiveInteger(flag: string, text: string | undefined): number | undefined {
@@ -104,7 +118,7 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
 }
 
 /**
- * `<package> southbound ...`: starts the reference southbound and runs until SIGINT/SIGTERM
+ * `contivctl southbound ...`: starts the reference southbound and runs until SIGINT/SIGTERM
  * (or `signal` aborts, for tests). Resolves with the exit code: 0 after a clean stop, 2 for a
  * usage error, 1 when the server cannot start.
  */
@@ -118,7 +132,9 @@ export async function runSouthboundCommand(
   try {
     options = parseSouthboundArgs(argv);
   } catch (error) {
-    err(`southbound: ${error instanceof Error ? error.message : String(error)}\n\n${SOUTHBOUND_USAGE}`);
+    // The usage helps with a flag it did not understand, not with a setting it refused.
+    const usage = (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS') ? `\n${SOUTHBOUND_USAGE}` : '';
+    err(`southbound: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
     return 2;
   }
   if (options.help) {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/proto-loader';
 import pino, { type Logger } from 'pino';
@@ -101,7 +102,12 @@ export class SouthboundServer {
     } catch (error) {
       if (!options.engine) engine.close();
       server.forceShutdown();
-      throw new SouthboundServerError(`cannot listen on ${options.listen ?? DEFAULT_LISTEN_ADDRESS}`, { cause: error });
+      const listen = options.listen ?? DEFAULT_LISTEN_ADDRESS;
+      // grpc-js only says "No address added out of total 1 resolved": ask the OS what is wrong.
+      const cause = await listenError(host, portOf(listen));
+      if (cause?.code === 'EADDRINUSE') throw new SouthboundServerError(`southbound port ${portOf(listen)} is in use (on ${host}); pass --listen host:port with a free port`, { cause: error });
+      if (cause?.code === 'EADDRNOTAVAIL') throw new SouthboundServerError(`cannot listen on ${listen}: ${host} is not an address of this machine; pass --listen with one of its addresses`, { cause: error });
+      throw new SouthboundServerError(`cannot listen on ${listen}: ${cause?.message ?? (error as Error).message}`, { cause: error });
     }
     const instance = new SouthboundServer(server, engine, !options.engine, host, port, logger);
     const deps = { stats: instance.stats, watches: instance.watches, sessions: instance.sessions, limits, logger, isStopping: () => instance.stopping !== undefined };
@@ -164,4 +170,17 @@ export function parseListenAddress(listen: string): { host: string; port: number
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
   if (!match) throw new SouthboundServerError(`invalid listen address "${listen}" (expected host:port)`);
   return { host: match[1] ?? match[2] ?? '', port: Number(match[3]) };
+}
+
+function portOf(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(':') + 1));
+}
+
+/** Why the OS refuses to listen on host:port, if it does (undefined when it would accept). */
+function listenError(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
 }

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { ControllerError } from '../api/errors';
+import { ControllerError } from './api/errors';
 
 /** PEM file paths; read when the agent starts. */
 export interface TlsFiles {
