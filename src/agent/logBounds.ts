@@ -1,3 +1,5 @@
+import { grpcMessage } from '../grpcMessage';
+
 /**
  * Bounds on what one log record may hold, so that a 5,000-pod resync or a deep error chain never
  * turns into a 400 KB log line or a 500-line banner. The full data stays in the event history
@@ -43,16 +45,8 @@ export function boundText(text: string): string {
   return `${bounded.slice(0, LOG_LIMITS.textChars)}${ELLIPSIS} (+${bounded.length - LOG_LIMITS.textChars} chars)`;
 }
 
-/**
- * grpc-js ends its "No connection established" errors with "Resolution note: " even when it has
- * no note: an empty label that reads like a cut message.
- */
-function tidyMessage(message: string): string {
-  return message.replace(/\.? Resolution note: ?$/, '');
-}
-
 function errorFields(error: Error): Record<string, unknown> {
-  const fields: Record<string, unknown> = { type: error.name, message: boundText(tidyMessage(error.message)) };
+  const fields: Record<string, unknown> = { type: error.name, message: boundText(grpcMessage(error)) };
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' || typeof code === 'number') fields.code = code;
   return fields;

@@ -1,3 +1,4 @@
+import { grpcMessage } from '../grpcMessage';
 import { ControllerError } from '../api/errors';
 
 /**
@@ -8,7 +9,7 @@ import { ControllerError } from '../api/errors';
 /** A store (etcd or the embedded LMDB store) could not be reached or failed an operation. */
 export class StoreUnavailableError extends ControllerError {
   constructor(readonly store: string, operation: string, cause?: unknown) {
-    super(`${store}: ${operation} failed${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+    super(`${store}: ${operation} failed${cause instanceof Error ? `: ${grpcMessage(cause)}` : ''}`, { cause });
   }
 }
 

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../../src/dbwatcher/errors';
 import { Root } from 'protobufjs';
 import { KeyLayoutError, ResourceRegistrationError, UnknownResourceError } from '../../src/dbwatcher/errors';
 import { ResourceRegistry } from '../../src/dbwatcher/registry';
@@ -78,5 +79,12 @@ describe('ResourceRegistry', () => {
     expect(custom.resourceForKey('custom/vnf/a/namespace/b')?.keyword).toBe('vnf');
     expect(() => custom.register({ keyword: 'vnf2', keyPrefix: 'custom/', type, namespaced: true })).toThrow(ResourceRegistrationError);
     expect(() => custom.register({ keyword: 'pod', keyPrefix: 'other/', type, namespaced: true })).toThrow(ResourceRegistrationError);
+  });
+});
+
+describe('store errors', () => {
+  test('a gRPC error without a resolution note does not end in an empty "Resolution note:"', () => {
+    const cause = new Error('14 UNAVAILABLE: No connection established. Last error: null. Resolution note: ');
+    expect(new StoreUnavailableError('etcd(127.0.0.1:2379)', 'put', cause).message).toBe('etcd(127.0.0.1:2379): put failed: 14 UNAVAILABLE: No connection established. Last error: null');
   });
 });

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcMessage } from '../../grpcMessage';
 import { ControllerError, SouthboundUnavailableError, TransactionError } from '../../api/errors';
 import type { TlsFailure } from './tlsDiagnosis';
 
@@ -95,6 +96,6 @@ export function grpcCode(error: unknown): grpc.status | undefined {
 export function describeGrpcError(error: unknown): string {
   const code = grpcCode(error);
   const details = typeof error === 'object' && error !== null ? (error as { details?: unknown }).details : undefined;
-  const message = typeof details === 'string' && details ? details : error instanceof Error ? error.message : String(error);
+  const message = typeof details === 'string' && details ? details : grpcMessage(error);
   return code === undefined ? message : `${message} (gRPC ${grpc.status[code] ?? code})`;
 }

@@ -1,0 +1,9 @@
+/**
+ * The message of an error from a gRPC library (grpc-js, or etcd3 on top of it), readable:
+ * grpc-js ends its "No connection established" errors with "Resolution note: " even when it has
+ * no note, an empty label that reads like a cut message.
+ */
+export function grpcMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\.? Resolution note: ?$/, '');
+}
