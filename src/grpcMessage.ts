@@ -4,6 +4,10 @@
  * no note, an empty label that reads like a cut message.
  */
 export function grpcMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\.? Resolution note: ?$/, '');
+  return tidyGrpcText(error instanceof Error ? error.message : String(error));
+}
+
+/** The same for a text of its own (e.g. a gRPC status's `details`). */
+export function tidyGrpcText(text: string): string {
+  return text.replace(/\.? Resolution note: ?$/, '');
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { grpcMessage } from '../../grpcMessage';
+import { grpcMessage, tidyGrpcText } from '../../grpcMessage';
 import { ControllerError, SouthboundUnavailableError, TransactionError } from '../../api/errors';
 import type { TlsFailure } from './tlsDiagnosis';
 
@@ -96,6 +96,6 @@ export function grpcCode(error: unknown): grpc.status | undefined {
 export function describeGrpcError(error: unknown): string {
   const code = grpcCode(error);
   const details = typeof error === 'object' && error !== null ? (error as { details?: unknown }).details : undefined;
-  const message = typeof details === 'string' && details ? details : grpcMessage(error);
+  const message = typeof details === 'string' && details ? tidyGrpcText(details) : grpcMessage(error);
   return code === undefined ? message : `${message} (gRPC ${grpc.status[code] ?? code})`;
 }
