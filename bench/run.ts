@@ -25,10 +25,15 @@ const USAGE = `Usage: npm run bench -- [--only <family,...>] [--reps <n>] [--wri
   --list       list the families and exit`;
 
 function options(): { families: Family[]; reps?: number; write: boolean } | undefined {
-  const { values } = parseArgs({
-    options: { only: { type: 'string' }, reps: { type: 'string' }, write: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { only: { type: 'string' }, reps: { type: 'string' }, write: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (cause) {
+    throw new UsageError((cause as Error).message, { cause });
+  }
   if (values.help) {
     console.log(USAGE);
     return undefined;
