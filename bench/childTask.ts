@@ -17,10 +17,16 @@ export interface TaskOutput<T> {
   maxRssBytes: number;
 }
 
+/** With BENCH_PROFILE_DIR set, measured processes write a CPU profile there (`node --cpu-prof`). */
+export function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Runs `dist/bench/<name>.js` on `input`; rejects with its stderr when it fails. */
-export function runTask<I, O>(name: string, input: I, options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<TaskOutput<O>> {
+export function runTask<I, O>(name: string, input: I, options: { timeoutMs?: number } = {}): Promise<TaskOutput<O>> {
   const script = join(__dirname, `${name}.js`);
-  const child = spawn(process.execPath, ['--expose-gc', ...(options.nodeArgs ?? []), script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', ...profileArgs(), script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

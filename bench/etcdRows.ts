@@ -16,6 +16,7 @@ import { KubeStateWriter } from '../src/dbwatcher/kubeStateWriter';
 import { ResourceRegistry } from '../src/dbwatcher/registry';
 import { packageRoot } from '../src/packageRoot';
 import { SouthboundServer } from '../src/southbound/agent/server';
+import { profileArgs } from './childTask';
 import { silentLogger } from './controllerSetup';
 import { startEtcd } from './etcdServer';
 import type { Family, FamilyResult, RunSettings } from './report';
@@ -84,7 +85,7 @@ async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> 
   const server = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: NETWORK_DEPENDENCY_RULES }, logger: silentLogger });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const root = packageRoot();
-  const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', etcd.endpoint, '--southbound', server.address];
+  const args = [...profileArgs(), join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', etcd.endpoint, '--southbound', server.address];
   args.push('--handlers', join(root, 'dist', 'bench', 'etcdAgentHandlers.js'), '--data-dir', dataDir, '--rest-port', '0', '--log-level', 'warn');
   const agent = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

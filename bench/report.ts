@@ -75,7 +75,11 @@ export function misses(outcomes: readonly FamilyOutcome[]): string[] {
   const lines: string[] = [];
   for (const outcome of outcomes) {
     if (outcome.error !== undefined) lines.push(`${outcome.family.name}: failed (${outcome.error})`);
-    for (const row of outcome.result?.rows ?? []) if (row.met === false) lines.push(`${outcome.family.name}: ${row.name}: ${row.figure} (target ${row.target})`);
+    for (const row of outcome.result?.rows ?? []) {
+      if (row.met !== false) continue;
+      const name = row.name.startsWith(`${outcome.family.name}:`) ? row.name : `${outcome.family.name}: ${row.name}`;
+      lines.push(`${name}: ${row.figure} (target ${row.target})`);
+    }
   }
   return lines;
 }
