@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BenchRunError } from './errors';
 
 /**
  * Runs measured work in a fresh `node --expose-gc` process: a run then starts from the same
@@ -39,7 +40,7 @@ export function runTask<I, O>(name: string, input: I, options: { timeoutMs?: num
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (code !== 0 || !line) {
-        reject(new Error(`task ${name} ${signal ? `killed by ${signal} (timeout ${timeoutMs} ms?)` : `exited with code ${code}`}: ${err.trim() || out.trim()}`));
+        reject(new BenchRunError(`task ${name} ${signal ? `killed by ${signal} (timeout ${timeoutMs} ms?)` : `exited with code ${code}`}: ${err.trim() || out.trim()}`));
         return;
       }
       resolve(JSON.parse(line.slice(RESULT_MARK.length)) as TaskOutput<O>);

@@ -21,6 +21,7 @@ import { silentLogger } from './controllerSetup';
 import { startEtcd } from './etcdServer';
 import type { Family, FamilyResult, RunSettings } from './report';
 import { median, ms, range, ratio, thousands } from './stats';
+import { BenchRunError } from './errors';
 
 const PODS = 10_000;
 /** Puts in flight at once, as a busy writer (the Kubernetes state reflector) keeps them. */
@@ -59,7 +60,7 @@ async function baseline(): Promise<number> {
 function configured(server: SouthboundServer, prefixes: string[], count: number): Promise<number> {
   const seen = new Set<string>();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${seen.size} of ${count} pod values applied within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new BenchRunError(`${seen.size} of ${count} pod values applied within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     const subscription = server.engine.statusChanges$.subscribe((status) => {
       if (status.state !== 'CONFIGURED' || !prefixes.some((p) => status.key.startsWith(p))) return;
       seen.add(status.key);
@@ -74,7 +75,7 @@ function configured(server: SouthboundServer, prefixes: string[], count: number)
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new BenchRunError(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -94,7 +95,7 @@ async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> 
   try {
     // Its startup resync (of the empty state) reached the southbound: the agent is up.
     await until(() => server.engine.recordedTxns().length > 0 || agent.exitCode !== null, 'the agent\'s startup resync');
-    if (agent.exitCode !== null) throw new Error(`the agent exited with code ${agent.exitCode}: ${stderr}`);
+    if (agent.exitCode !== null) throw new BenchRunError(`the agent exited with code ${agent.exitCode}: ${stderr}`);
     const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * PODS);
     const start = performance.now();
     const acceptedMs = await writePods(etcd.endpoint);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControllerError } from '../src/api';
+import { BenchRunError } from './errors';
 
 /**
  * A real etcd for the `etcd` row, as the tests start one (test/support/etcd.ts): the `etcd`
@@ -11,7 +11,7 @@ import { ControllerError } from '../src/api';
  */
 
 /** etcd cannot be run or did not come up. */
-export class EtcdUnavailableError extends ControllerError {}
+export class EtcdUnavailableError extends BenchRunError {}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

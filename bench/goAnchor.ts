@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
 import { childrenCpuMs } from './childTask';
 import type { Timing } from './stats';
+import { BenchRunError } from './errors';
 
 /**
  * The Go anchor (bench/go-anchor/main.go): a stdlib-only re-creation of the original controller's
@@ -47,8 +48,8 @@ function anchorAt(binary: string, source: string, dispose: () => void): GoAnchor
       const cpuAfter = childrenCpuMs();
       // It prints e.g. "go-loop n=200000 banners=false: 1838 ms, 108834 events/s, history=200000".
       const match = /: ([\d.]+) ms, [\d.]+ events\/s, history=(\d+)/.exec(run.stderr ?? '');
-      if (run.status !== 0 || !match) throw new Error(`the Go anchor failed: ${run.stderr || String(run.error)}`);
-      if (Number(match[2]) !== events) throw new Error(`the Go anchor processed ${match[2]} events, expected ${events}`);
+      if (run.status !== 0 || !match) throw new BenchRunError(`the Go anchor failed: ${run.stderr || String(run.error)}`);
+      if (Number(match[2]) !== events) throw new BenchRunError(`the Go anchor processed ${match[2]} events, expected ${events}`);
       // Its process CPU (start-up included), when the platform tells it.
       const cpuMs = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : NaN;
       return { wallMs: Number(match[1]), cpuMs };

@@ -9,6 +9,7 @@ import { InMemorySouthbound } from '../src/southbound/memory';
 import { readyController, silentLogger } from './controllerSetup';
 import { startSouthboundProcess } from './grpcSouthboundProcess';
 import type { PodChange, Tally } from './workload';
+import { BenchRunError } from './errors';
 
 /** Hands each finished event's outcome to whoever awaits it: the strict rows await one event at a time. */
 export class OneAtATime implements Tally {
@@ -37,7 +38,7 @@ async function strictRun(controller: Controller, events: readonly PodChange[], t
     await finished;
   }
   const elapsed = performance.now() - start;
-  if (tally.failed > 0) throw new Error(`${tally.failed} events failed, the first with: ${tally.firstError?.message}`);
+  if (tally.failed > 0) throw new BenchRunError(`${tally.failed} events failed, the first with: ${tally.firstError?.message}`);
   return elapsed;
 }
 

@@ -11,6 +11,7 @@ import { barrier, readyController, silentLogger } from './controllerSetup';
 import { startSouthboundProcess, type SouthboundProcess } from './grpcSouthboundProcess';
 import { percentile } from './stats';
 import { CopySouthbound, podChanges, type PodChange, type Tally } from './workload';
+import { BenchRunError } from './errors';
 
 export interface LatencyInput {
   southbound: 'grpc' | 'in-memory';
@@ -79,7 +80,7 @@ async function steady(input: LatencyInput): Promise<LatencyOutput> {
     await barrier(controller);
     await controller.close();
     const sorted = latencies.samples.sort((a, b) => a - b);
-    if (sorted.length !== measured.length) throw new Error(`${sorted.length} of ${measured.length} events finished`);
+    if (sorted.length !== measured.length) throw new BenchRunError(`${sorted.length} of ${measured.length} events finished`);
     return {
       count: sorted.length,
       p50: percentile(sorted, 0.5),

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
+import { BenchRunError } from './errors';
 
 /** One line of a family's table; every figure is already formatted with its unit. */
 export interface RowResult {
@@ -123,7 +124,7 @@ export function writeResults(block: string): string {
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf(RESULTS_START);
   const end = text.indexOf(RESULTS_END);
-  if (start < 0 || end < start) throw new Error(`${path} has no ${RESULTS_START} … ${RESULTS_END} block to replace`);
+  if (start < 0 || end < start) throw new BenchRunError(`${path} has no ${RESULTS_START} … ${RESULTS_END} block to replace`);
   writeFileSync(path, `${text.slice(0, start + RESULTS_START.length)}\n${block}\n${text.slice(end)}`);
   return path;
 }

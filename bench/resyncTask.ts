@@ -13,6 +13,7 @@ import { serveTask } from './childTask';
 import { silentLogger } from './controllerSetup';
 import { bigNodeHandlers, clusterShape, clusterState, minimumValues, type ClusterShape } from './networkState';
 import { startTiming, type Timing } from './stats';
+import { BenchRunError } from './errors';
 
 export interface ResyncInput {
   shape: ClusterShape;
@@ -49,7 +50,7 @@ async function startupResync(event: AwaitedResync, southbound: Southbound): Prom
   if (error) throw error;
   const record = controller.eventHistory({ last: 1 })[0];
   const failed = record?.handlers.find((h) => h.error);
-  if (record?.txnError || failed) throw new Error(`the resync failed: ${record?.txnError ?? `${failed?.handler}: ${failed?.error}`}`);
+  if (record?.txnError || failed) throw new BenchRunError(`the resync failed: ${record?.txnError ?? `${failed?.handler}: ${failed?.error}`}`);
   return { controller, timing };
 }
 
@@ -66,7 +67,7 @@ async function resync(input: ResyncInput): Promise<ResyncOutput> {
   const { controller, timing } = await startupResync(event, southbound);
   const record = controller.eventHistory({ last: 1 })[0];
   const values = memory ? memory.applied.size : (record?.txn?.executed.length ?? 0);
-  if (values < minimumValues(input.shape)) throw new Error(`the southbound has ${values} values, expected at least ${minimumValues(input.shape)}`);
+  if (values < minimumValues(input.shape)) throw new BenchRunError(`the southbound has ${values} values, expected at least ${minimumValues(input.shape)}`);
   await controller.close();
   await southbound.close?.();
   return { ...timing, buildMs, values };

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
 import type { Family, FamilyResult, RowResult, RunSettings } from './report';
 import { median, ms, range } from './stats';
+import { BenchRunError } from './errors';
 
 const REQUIRE_TARGET_MS = 100;
 const HELP_TARGET_MS = 300;
@@ -33,7 +34,7 @@ function timeRequire(target: string): RequireTiming {
   const started = performance.now();
   const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   const processMs = performance.now() - started;
-  if (child.status !== 0) throw new Error(`require(${target}) failed: ${child.stderr}`);
+  if (child.status !== 0) throw new BenchRunError(`require(${target}) failed: ${child.stderr}`);
   return { ...(JSON.parse(child.stdout) as Omit<RequireTiming, 'processMs'>), processMs };
 }
 
@@ -42,7 +43,7 @@ function timeProcess(args: string[]): number {
   const started = performance.now();
   const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const elapsed = performance.now() - started;
-  if (child.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${child.stderr}`);
+  if (child.status !== 0) throw new BenchRunError(`node ${args.join(' ')} failed: ${child.stderr}`);
   return elapsed;
 }
 

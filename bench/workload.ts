@@ -1,5 +1,6 @@
 import { Root, type Type } from 'protobufjs';
 import { KubeStateChange, type CommitRequest, type CommitResult, type Event, type EventHandler, type ProtoMessage, type Southbound, type UpdateOperations } from '../src/api';
+import { BenchRunError } from './errors';
 
 /**
  * The issue's workload, shared by the loop, gRPC, latency and memory rows and re-created by the
@@ -93,8 +94,8 @@ export class Counter implements Tally {
   }
   /** Throws unless exactly `expected` events finished, all without error. */
   check(expected: number): void {
-    if (this.failed > 0) throw new Error(`${this.failed} of ${expected} events failed, the first with: ${this.firstError?.message}`);
-    if (this.ok !== expected) throw new Error(`${this.ok} events finished, expected ${expected}`);
+    if (this.failed > 0) throw new BenchRunError(`${this.failed} of ${expected} events failed, the first with: ${this.firstError?.message}`);
+    if (this.ok !== expected) throw new BenchRunError(`${this.ok} events finished, expected ${expected}`);
   }
 }
 
