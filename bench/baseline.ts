@@ -1,4 +1,4 @@
-import { InMemorySouthbound, type CommitRequest, type Event, type EventHandler, type ProtoMessage, type UpdateOperations } from '../src';
+import type { CommitRequest, Event, EventHandler, ProtoMessage, Southbound, UpdateOperations } from '../src/api';
 
 /** The least a transaction can be: a map of the handlers' values. */
 class MapTransaction implements UpdateOperations {
@@ -19,12 +19,11 @@ const RETRY = { periodMs: 1000, maxAttempts: 3, expBackoff: true };
 
 /**
  * The same work without the controller: for each event, ask the handlers, let them fill a
- * transaction, commit it and wait for the commit. No XState, no queue, no history, no logging.
- * Returns the elapsed milliseconds.
+ * transaction, commit it (awaiting only a southbound that answers with a promise), finish the
+ * event. No XState, no queue, no history, no logging: what the handlers and the southbound cost
+ * by themselves in JavaScript.
  */
-export async function runBaseline(handlers: readonly EventHandler[], events: readonly Event[]): Promise<number> {
-  const southbound = new InMemorySouthbound();
-  const start = performance.now();
+export async function runPlainLoop(handlers: readonly EventHandler[], southbound: Southbound, events: readonly Event[]): Promise<void> {
   for (const event of events) {
     const txn = new MapTransaction();
     const changes: string[] = [event.getName()];
@@ -33,9 +32,11 @@ export async function runBaseline(handlers: readonly EventHandler[], events: rea
       const change = handler.update(event, txn);
       if (typeof change === 'string' && change !== '') changes.push(`${handler.name}: ${change}`);
     }
-    if (txn.values.size === 0) continue;
-    const request: CommitRequest = { description: changes.join('\n * '), values: txn.values, revertOnFailure: false, retry: RETRY };
-    await southbound.commit(request);
+    if (txn.values.size > 0) {
+      const request: CommitRequest = { description: changes.join('\n * '), values: txn.values, revertOnFailure: false, retry: RETRY };
+      const result = southbound.commit(request);
+      if (result instanceof Promise) await result;
+    }
+    event.done(null);
   }
-  return performance.now() - start;
 }

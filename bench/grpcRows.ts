@@ -1,85 +1,123 @@
-import type { Measurement } from './report';
-import { fullResyncValues, runEngineFullCommit, runGrpcFullCommit, runGrpcStrict, runMemoryStrict, type SouthboundPlace } from './grpcRuns';
-import { benchUpdates } from './workload';
+/**
+ * Rows 3–4, family `grpc`: the controller committing over gRPC to the reference southbound
+ * (bench/grpcRuns.ts, bench/grpcBurst.ts), on the issue's workload; and the 100,000-value FULL
+ * commit, which the `resync` family reports (`fullCommitRows`). Each row beside a baseline
+ * measured in the same run.
+ */
+import { measureGrpcBurst } from './grpcBurst';
+import { OneAtATime, fullResyncValues, runEngineFullCommit, runGrpcFullCommit, runGrpcStrict, runMemoryStrict, type SouthboundPlace } from './grpcRuns';
+import type { Family, FamilyResult, RowResult, RunSettings } from './report';
+import { Throughput, median, ms, range, ratio, thousands } from './stats';
+import { podChanges } from './workload';
 
-/** What the issue asks of the strict per-event row over gRPC. */
+/** What the issue asks of the strict per-event rows over gRPC. */
 export const GRPC_STRICT_TARGET_PER_SECOND = 10_000;
+/** ... of the coalesced burst over gRPC: absolute, and against the per-event burst. */
+const GRPC_BURST_TARGET_PER_SECOND = 100_000;
+const GRPC_BURST_TARGET_RATIO = 20;
 /** ... and of the big FULL commit. */
 export const FULL_COMMIT_TARGET_MS = 1000;
 /** Values of the big FULL commit row. */
 export const FULL_COMMIT_VALUES = 100_000;
 
-function positiveInt(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
+/** Events of each strict repetition: each is a round trip, so fewer than in the in-memory rows. */
+const STRICT_EVENTS = 20_000;
+const STRICT_WARMUP = 4_000;
+/** The coalesced burst is the issue's 100,000; the per-event burst, slow by nature, is compared by rate on fewer. */
+const BURST_EVENTS = 100_000;
+const PER_EVENT_BURST_EVENTS = 20_000;
+const BURST_WARMUP = 5_000;
+const DEFAULT_REPS = 3;
+
+const fmtMs = (value: number): string => ms(value);
+
+interface StrictRow {
+  name: string;
+  series: Throughput;
+  run(count: number): Promise<number>;
 }
 
-/** Events of the strict gRPC rows (and their baseline): fewer than the in-memory rows, each is a round trip. */
-const GRPC_EVENTS = positiveInt('BENCH_GRPC_EVENTS', 20_000);
-
-type Row = { measurement: Measurement; run(count: number): Promise<number> };
-
-/**
- * The southbound rows of `npm run bench`: a controller committing each event over gRPC (the
- * reference southbound in this process, then in its own), and one big FULL commit, each beside a
- * baseline measured in the same run. `events` is the runner's count: the strict rows run
- * BENCH_GRPC_EVENTS per repetition, and their warm-up the same share of it.
- */
-export function grpcRows(events: number): Row[] {
-  const scaled = (count: number): number => Math.max(1, Math.round((count * GRPC_EVENTS) / events));
-  const memoryStrict: Measurement = { name: 'baseline: controller + InMemorySouthbound, strict (3 handlers × 2 values)', events: GRPC_EVENTS, elapsedMs: [] };
-  const engineFull: Measurement = {
-    name: `baseline: SchedulerEngine in-process, ${FULL_COMMIT_VALUES.toLocaleString('en-US')}-value FULL (rate = values/s)`,
-    events: FULL_COMMIT_VALUES,
-    elapsedMs: [],
-  };
-  let values: ReturnType<typeof fullResyncValues> | undefined;
-  const bigTxn = (): ReturnType<typeof fullResyncValues> => (values ??= fullResyncValues(FULL_COMMIT_VALUES));
-  const strict = (place: SouthboundPlace): Row => ({
-    measurement: {
-      name: `grpc: controller + GrpcSouthbound, strict, southbound ${place} (target ≥ ${GRPC_STRICT_TARGET_PER_SECOND.toLocaleString('en-US')}/s)`,
-      events: GRPC_EVENTS,
-      elapsedMs: [],
-      baseline: memoryStrict,
+function strictRows(): StrictRow[] {
+  const row = (name: string, run: (events: ReturnType<typeof podChanges>, tally: OneAtATime) => Promise<number>): StrictRow => ({
+    name,
+    series: new Throughput(STRICT_EVENTS),
+    run: (count) => {
+      const tally = new OneAtATime();
+      return run(podChanges(count, tally), tally);
     },
-    run: (count) => runGrpcStrict(benchUpdates(scaled(count)), place),
   });
+  const place = (where: SouthboundPlace): StrictRow =>
+    row(`grpc: controller + GrpcSouthbound, strict, southbound ${where}`, (events, tally) => runGrpcStrict(events, tally, where));
+  return [row('baseline: controller + InMemorySouthbound, strict (3 handlers × 2 values)', runMemoryStrict), place('in-process'), place('own process')];
+}
+
+async function run(settings: RunSettings): Promise<FamilyResult> {
+  const reps = settings.reps ?? DEFAULT_REPS;
+  const strict = strictRows();
+  const perEvent = new Throughput(PER_EVENT_BURST_EVENTS);
+  const coalesced = new Throughput(BURST_EVENTS);
+  for (const row of strict) await row.run(STRICT_WARMUP);
+  // Rows interleave within each repetition, so a slow moment of the machine hits all of them.
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const row of strict) row.series.add({ wallMs: await row.run(STRICT_EVENTS), cpuMs: NaN });
+    perEvent.add(await measureGrpcBurst({ coalesce: false, events: PER_EVENT_BURST_EVENTS, warmupEvents: BURST_WARMUP }));
+    coalesced.add(await measureGrpcBurst({ coalesce: true, events: BURST_EVENTS, warmupEvents: BURST_WARMUP }));
+    settings.log(`grpc: repetition ${rep}/${reps} done`);
+  }
+  const [memory, ...grpc] = strict;
+  const rows: RowResult[] = [{ name: memory.name, figure: memory.series.figure(), range: memory.series.range() }];
+  for (const row of grpc) {
+    rows.push({
+      name: row.name,
+      figure: row.series.figure(),
+      range: row.series.range(),
+      baseline: `in-memory ${memory.series.figure()}`,
+      ratio: ratio(row.series.rate / memory.series.rate),
+      target: `≥ ${thousands(GRPC_STRICT_TARGET_PER_SECOND)} ev/s`,
+      met: row.series.rate >= GRPC_STRICT_TARGET_PER_SECOND,
+    });
+  }
+  rows.push({ name: `grpc: burst of ${thousands(PER_EVENT_BURST_EVENTS)} pushed at once, one commit per event`, figure: perEvent.figure(), range: perEvent.range() });
+  rows.push({
+    name: `grpc: burst of ${thousands(BURST_EVENTS)} pushed at once, coalesced`,
+    figure: coalesced.figure(),
+    range: coalesced.range(),
+    baseline: `per event ${perEvent.figure()}`,
+    ratio: ratio(coalesced.rate / perEvent.rate),
+    target: `≥ ${GRPC_BURST_TARGET_RATIO}× per event and ≥ ${thousands(GRPC_BURST_TARGET_PER_SECOND)} ev/s`,
+    met: coalesced.rate >= GRPC_BURST_TARGET_RATIO * perEvent.rate && coalesced.rate >= GRPC_BURST_TARGET_PER_SECOND,
+  });
+  return {
+    rows,
+    notes: [
+      `Strict rows: ${thousands(STRICT_EVENTS)} events per repetition, each pushed and awaited before the next (after one warm-up run of ${thousands(STRICT_WARMUP)}); ${reps} repetitions.`,
+      `Burst rows: each in a fresh process after ${thousands(BURST_WARMUP)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}.`,
+    ],
+  };
+}
+
+export const grpcFamily: Family = { name: 'grpc', title: 'committing over gRPC to the reference southbound', run };
+
+/** The 100,000-value FULL commit over gRPC, recorded transaction included, beside the scheduler alone. */
+export async function fullCommitRows(reps: number): Promise<RowResult[]> {
+  const values = fullResyncValues(FULL_COMMIT_VALUES);
+  await runGrpcFullCommit(values); // warm-up
+  const engine: number[] = [];
+  const grpc: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    engine.push(await runEngineFullCommit(values));
+    grpc.push(await runGrpcFullCommit(values));
+  }
   return [
-    { measurement: memoryStrict, run: (count) => runMemoryStrict(benchUpdates(scaled(count))) },
-    strict('in-process'),
-    strict('own process'),
-    { measurement: engineFull, run: () => runEngineFullCommit(bigTxn()) },
+    { name: `baseline: SchedulerEngine in-process, ${thousands(FULL_COMMIT_VALUES)}-value FULL`, figure: fmtMs(median(engine)), range: range(engine, fmtMs) },
     {
-      measurement: {
-        name: `grpc: GrpcSouthbound ${FULL_COMMIT_VALUES.toLocaleString('en-US')}-value FULL commit, southbound own process, recorded txn included (rate = values/s)`,
-        events: FULL_COMMIT_VALUES,
-        elapsedMs: [],
-        baseline: engineFull,
-      },
-      run: () => runGrpcFullCommit(bigTxn()),
+      name: `grpc: GrpcSouthbound ${thousands(FULL_COMMIT_VALUES)}-value FULL commit, southbound own process, recorded txn included`,
+      figure: fmtMs(median(grpc)),
+      range: range(grpc, fmtMs),
+      baseline: `engine alone ${fmtMs(median(engine))}`,
+      ratio: ratio(median(grpc) / median(engine)),
+      target: `≤ ${thousands(FULL_COMMIT_TARGET_MS)} ms`,
+      met: median(grpc) <= FULL_COMMIT_TARGET_MS,
     },
   ];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** The gRPC rows against the issue's absolute targets, one line each. */
-export function grpcTargetLines(measurements: readonly Measurement[]): string[] {
-  const lines: string[] = [];
-  for (const m of measurements) {
-    if (!m.name.startsWith('grpc:') || m.elapsedMs.length === 0) continue;
-    const ms = median(m.elapsedMs);
-    if (m.events === FULL_COMMIT_VALUES && m.name.includes('FULL')) {
-      lines.push(`${m.name}: ${ms.toFixed(0)} ms per commit (target ≤ ${FULL_COMMIT_TARGET_MS} ms: ${ms <= FULL_COMMIT_TARGET_MS ? 'met' : 'NOT met'})`);
-    } else {
-      const rate = (m.events * 1000) / ms;
-      lines.push(`${m.name}: ${Math.round(rate).toLocaleString('en-US')} events/s (target ≥ ${GRPC_STRICT_TARGET_PER_SECOND.toLocaleString('en-US')}/s: ${rate >= GRPC_STRICT_TARGET_PER_SECOND ? 'met' : 'NOT met'})`);
-    }
-  }
-  return lines;
 }

@@ -1,69 +1,44 @@
-import pino from 'pino';
 import { Root, type Type } from 'protobufjs';
-import {
-  DBResync,
-  ExternalConfigChange,
-  GrpcSouthbound,
-  InMemorySouthbound,
-  SouthboundServer,
-  createController,
-  type Controller,
-  type Event,
-  type EventHandler,
-  type ProtoMessage,
-  type Southbound,
-  type UpdateOperations,
-} from '../src';
+import type { ProtoMessage } from '../src/api';
+import type { Controller } from '../src/controller';
 import { SchedulerEngine } from '../src/southbound/agent/scheduler';
+import { SouthboundServer } from '../src/southbound/agent/server';
 import { AnyCodec } from '../src/southbound/grpc/anyCodec';
+import { GrpcSouthbound } from '../src/southbound/grpc/client';
+import { InMemorySouthbound } from '../src/southbound/memory';
+import { readyController, silentLogger } from './controllerSetup';
 import { startSouthboundProcess } from './grpcSouthboundProcess';
-import { BenchUpdate } from './workload';
+import type { PodChange, Tally } from './workload';
+import { BenchRunError } from './errors';
 
-const silentLogger = pino({ level: 'silent' });
-
-/**
- * The issue's workload: 3 handlers, each putting 2 small protobuf values per event (the value
- * under its own prefix and a status beside it).
- */
-class PairHandler implements EventHandler {
-  constructor(readonly name: string) {}
-  handlesEvent(event: Event): boolean {
-    return event instanceof BenchUpdate;
+/** Hands each finished event's outcome to whoever awaits it: the strict rows await one event at a time. */
+export class OneAtATime implements Tally {
+  private settle: ((error: Error | undefined) => void) | undefined;
+  failed = 0;
+  firstError: Error | undefined;
+  /** The outcome of the next event to finish. */
+  next(): Promise<Error | undefined> {
+    return new Promise((resolve) => (this.settle = resolve));
   }
-  resync(): void {}
-  update(event: Event, txn: UpdateOperations): string {
-    const update = event as BenchUpdate;
-    txn.put(`${this.name}/${update.key}`, update.value);
-    txn.put(`${this.name}/${update.key}/status`, update.value);
-    return update.key;
+  finished(_event: PodChange, error: Error | null | undefined): void {
+    if (error) {
+      this.failed++;
+      this.firstError ??= error;
+    }
+    this.settle?.(error ?? undefined);
   }
-  revert(): void {}
-}
-
-function pairHandlers(): PairHandler[] {
-  return [new PairHandler('bench/a'), new PairHandler('bench/b'), new PairHandler('bench/c')];
-}
-
-async function readyController(southbound: Southbound): Promise<Controller> {
-  const controller = createController({ handlers: pairHandlers(), southbound, logger: silentLogger });
-  await controller.start();
-  controller.pushEvent(new DBResync());
-  const marker = new ExternalConfigChange('bench', true);
-  controller.pushEvent(marker);
-  await marker.wait();
-  return controller;
 }
 
 /** Pushes one event, awaits its completion, then the next. Returns the elapsed milliseconds. */
-async function strictRun(controller: Controller, events: readonly BenchUpdate[]): Promise<number> {
+async function strictRun(controller: Controller, events: readonly PodChange[], tally: OneAtATime): Promise<number> {
   const start = performance.now();
   for (const event of events) {
+    const finished = tally.next();
     controller.pushEvent(event);
-    await event.processed;
+    await finished;
   }
   const elapsed = performance.now() - start;
-  const failed = controller.eventHistory().filter((r) => r.txnError !== undefined);
-  if (failed.length > 0) throw new Error(`${failed.length} events failed, e.g. #${failed[0].seqNum}: ${failed[0].txnError}`);
+  if (tally.failed > 0) throw new BenchRunError(`${tally.failed} events failed, the first with: ${tally.firstError?.message}`);
   return elapsed;
 }
 
@@ -77,12 +52,12 @@ async function startSouthbound(place: SouthboundPlace): Promise<{ address: strin
 }
 
 /** The strict per-event row over gRPC: a controller + GrpcSouthbound + the reference southbound. */
-export async function runGrpcStrict(events: readonly BenchUpdate[], place: SouthboundPlace): Promise<number> {
+export async function runGrpcStrict(events: readonly PodChange[], tally: OneAtATime, place: SouthboundPlace): Promise<number> {
   const server = await startSouthbound(place);
   const southbound = new GrpcSouthbound({ address: server.address, logger: silentLogger });
   try {
     const controller = await readyController(southbound);
-    const elapsed = await strictRun(controller, events);
+    const elapsed = await strictRun(controller, events, tally);
     await controller.close();
     return elapsed;
   } finally {
@@ -92,9 +67,9 @@ export async function runGrpcStrict(events: readonly BenchUpdate[], place: South
 }
 
 /** Its baseline: the same controller workload against an InMemorySouthbound. */
-export async function runMemoryStrict(events: readonly BenchUpdate[]): Promise<number> {
+export async function runMemoryStrict(events: readonly PodChange[], tally: OneAtATime): Promise<number> {
   const controller = await readyController(new InMemorySouthbound());
-  const elapsed = await strictRun(controller, events);
+  const elapsed = await strictRun(controller, events, tally);
   await controller.close();
   return elapsed;
 }

@@ -5,15 +5,16 @@ import { packageRoot } from '../src/packageRoot';
 /** A reference southbound in a child process (`contivctl southbound`), as it runs next to an agent. */
 export interface SouthboundProcess {
   readonly address: string;
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
 
-/** Starts `contivctl southbound --listen 127.0.0.1:0` from the build and waits for its address. */
-export async function startSouthboundProcess(): Promise<SouthboundProcess> {
+/** Starts `contivctl southbound --listen 127.0.0.1:0 [args]` from the build and waits for its address. */
+export async function startSouthboundProcess(args: string[] = []): Promise<SouthboundProcess> {
   const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const address = await new Promise<string>((resolve, reject) => {
@@ -34,7 +35,7 @@ export async function startSouthboundProcess(): Promise<SouthboundProcess> {
       resolve(match[1]);
     });
   });
-  return { address, stop: () => stopChild(child) };
+  return { address, pid: child.pid, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -1,99 +1,130 @@
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
+import { BenchRunError } from './errors';
 
-/** The elapsed times of the repetitions of one row. */
-export interface Measurement {
+/** One line of a family's table; every figure is already formatted with its unit. */
+export interface RowResult {
   name: string;
-  events: number;
-  elapsedMs: number[];
-  /** The row of the plain loop that does the same work; absent for a baseline row. */
-  baseline?: Measurement;
+  /** The median over the repetitions (or the single figure of a one-shot row). */
+  figure: string;
+  /** The range over the repetitions. */
+  range?: string;
+  /** The baseline(s) measured in the same run. */
+  baseline?: string;
+  /** The figure against the baseline(s). */
+  ratio?: string;
+  /** What the issue asks of the row; absent for a baseline row. */
+  target?: string;
+  met?: boolean;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+export interface FamilyResult {
+  rows: RowResult[];
+  /** Lines printed under the table: samples, what dominates, what was skipped and why. */
+  notes: string[];
 }
 
-export function microsPerEvent(m: Measurement): number {
-  return (median(m.elapsedMs) * 1000) / m.events;
+export interface RunSettings {
+  /** Repetitions asked for on the command line; each family has its own default otherwise. */
+  reps?: number;
+  /** Progress lines for the terminal. */
+  log(line: string): void;
 }
 
-function eventsPerSecond(ms: number, events: number): number {
-  return (events * 1000) / ms;
+/** One family of rows (a module of its own): `--only <name>` selects it. */
+export interface Family {
+  name: string;
+  title: string;
+  run(settings: RunSettings): Promise<FamilyResult>;
 }
 
-const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function row(m: Measurement): string[] {
-  const rates = m.elapsedMs.map((ms) => eventsPerSecond(ms, m.events));
-  const ratio = m.baseline ? `${(microsPerEvent(m) / microsPerEvent(m.baseline)).toFixed(1)}×` : '1×';
-  return [
-    m.name,
-    thousands(eventsPerSecond(median(m.elapsedMs), m.events)),
-    microsPerEvent(m).toFixed(2),
-    ratio,
-    `${thousands(Math.min(...rates))} – ${thousands(Math.max(...rates))}`,
-  ];
+export interface FamilyOutcome {
+  family: Family;
+  result?: FamilyResult;
+  /** The family failed: the run goes on with the others, and the report says so. */
+  error?: string;
+  seconds: number;
 }
 
-const HEADER = ['scenario', 'events/s (median)', 'µs/event', 'controller/baseline (µs)', 'events/s range'];
+const HEADER = ['row', 'median', 'range', 'baseline (same run)', 'ratio', 'target', 'met'];
 
-/** A Markdown table: readable in the terminal as it is in the doc. */
-export function table(measurements: readonly Measurement[]): string {
-  const rows = [HEADER, ...measurements.map(row)];
-  const widths = HEADER.map((_, column) => Math.max(...rows.map((r) => r[column].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+function cells(row: RowResult): string[] {
+  const met = row.met === undefined ? '' : row.met ? 'yes' : 'NO';
+  return [row.name, row.figure, row.range ?? '', row.baseline ?? '', row.ratio ?? '', row.target ?? '', met];
+}
+
+/** A Markdown table, aligned so it reads as well in the terminal as in the doc. */
+export function table(rows: readonly RowResult[]): string {
+  const lines = [HEADER, ...rows.map(cells)];
+  const widths = HEADER.map((_, column) => Math.max(...lines.map((l) => l[column].length)));
+  const line = (values: string[]): string => `| ${values.map((value, i) => value.padEnd(widths[i])).join(' | ')} |`;
+  return [line(lines[0]), line(widths.map((w) => '-'.repeat(w))), ...lines.slice(1).map(line)].join('\n');
+}
+
+/** A family's section: its table and notes, or why it has none. */
+export function section(outcome: FamilyOutcome): string {
+  const head = `### ${outcome.family.name}: ${outcome.family.title} (${outcome.seconds.toFixed(0)} s)`;
+  if (outcome.error !== undefined || !outcome.result) return `${head}\n\nFAILED: ${outcome.error}`;
+  const notes = outcome.result.notes.map((note) => `- ${note}`).join('\n');
+  return `${head}\n\n${table(outcome.result.rows)}${notes ? `\n\n${notes}` : ''}`;
+}
+
+/** The rows whose target is not met, and the families that failed. */
+export function misses(outcomes: readonly FamilyOutcome[]): string[] {
+  const lines: string[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.error !== undefined) lines.push(`${outcome.family.name}: failed (${outcome.error})`);
+    for (const row of outcome.result?.rows ?? []) {
+      if (row.met !== false) continue;
+      const name = row.name.startsWith(`${outcome.family.name}:`) ? row.name : `${outcome.family.name}: ${row.name}`;
+      lines.push(`${name}: ${row.figure} (target ${row.target})`);
+    }
+  }
+  return lines;
+}
+
+const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' / ');
+
+/** The machine and its load, taken when the run starts. */
+export function machineLine(): { started: Date; loadBefore: string } {
+  return { started: new Date(), loadBefore: load() };
 }
 
 export interface RunInfo {
-  events: number;
-  repetitions: number;
-  warmupEvents: number;
+  started: Date;
+  loadBefore: string;
   totalSeconds: number;
+  command: string;
 }
 
-/** Overwrites docs/benchmarks.md with this run's figures and how to read them. */
-export function writeReport(measurements: readonly Measurement[], info: RunInfo): string {
-  const path = join(packageRoot(), 'docs', 'benchmarks.md');
+/** The generated block of docs/benchmarks.md: the run's conditions, then every family's section. */
+export function resultsBlock(outcomes: readonly FamilyOutcome[], info: RunInfo): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const text = `# Benchmarks
+  const met = outcomes.flatMap((o) => o.result?.rows ?? []).filter((r) => r.met !== undefined);
+  const summary = `${met.filter((r) => r.met).length} of ${met.length} targets met`;
+  return [
+    `Run of \`${info.command}\`, ${info.started.toISOString()}: ${summary}.`,
+    '',
+    `- machine: ${cpu} × ${cpus().length}, node ${process.version} (${process.platform} ${process.arch})`,
+    `- load average (1 / 5 / 15 min): ${info.loadBefore} at the start, ${load()} at the end (other jobs share the machine)`,
+    `- total time: ${info.totalSeconds.toFixed(0)} s`,
+    '',
+    ...outcomes.map((outcome) => `${section(outcome)}\n`),
+  ].join('\n');
+}
 
-Generated by \`npm run bench\` (bench/run.ts); the file is overwritten at every run. Set
-\`BENCH_EVENTS\` and \`BENCH_REPS\` to change the workload (defaults: 100000 and 5).
+export const RESULTS_START = '<!-- bench-results:start -->';
+export const RESULTS_END = '<!-- bench-results:end -->';
 
-## What is measured
-Each row runs ${thousands(info.events)} pod updates through the same 3 handlers
-(bench/workload.ts: each handler puts one value and returns a change line) and commits each
-event's transaction to an \`InMemorySouthbound\`. The controller rows use \`createController\` with
-a silent pino logger and the default settings (event history on), except the queue size in the
-burst row. Before timing, the controller has processed its startup DBResync, so no event is held
-back. Every row is run once as warm-up (${thousands(info.warmupEvents)} events), then
-${info.repetitions} times; the table gives the median, and the range over the repetitions.
-
-| row | what it does |
-|---|---|
-| baseline: plain loop (KubeStateChange) | a for-loop: \`handlesEvent\` + \`update\` of the 3 handlers into a Map-backed transaction, then \`await southbound.commit()\`, per event, on a fresh \`InMemorySouthbound\` per repetition. No XState, no queue, no history, no logging. |
-| controller: burst (KubeStateChange) | pushes all events with \`pushEvent\` (queue sized to hold them), then a blocking ExternalConfigChange, and awaits its \`wait()\`: throughput when the queue is never empty. |
-| baseline: plain loop (BenchUpdate) | the plain loop on the user-defined update event of the strict row. |
-| controller: strict per-event (BenchUpdate) | pushes one user-defined UpdateEvent, awaits the promise its \`done()\` resolves, then pushes the next: the latency of one event through an idle controller (queue wake-up included). |
-
-\`controller/baseline (µs)\` is the controller's µs/event divided by the matching baseline's:
-what the event loop (queues, bookkeeping, handler and transaction actors, history, logging
-checks) costs on top of the handlers' and the southbound's own work.
-
-## Last run
-- date: ${new Date().toISOString()}
-- node: ${process.version} (${process.platform} ${process.arch})
-- CPU: ${cpu} × ${cpus().length}
-- total bench time: ${info.totalSeconds.toFixed(1)} s
-
-${table(measurements)}
-`;
-  writeFileSync(path, text);
+/** Replaces the generated block of docs/benchmarks.md; the text around it is written by hand. */
+export function writeResults(block: string): string {
+  const path = join(packageRoot(), 'docs', 'benchmarks.md');
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(RESULTS_START);
+  const end = text.indexOf(RESULTS_END);
+  if (start < 0 || end < start) throw new BenchRunError(`${path} has no ${RESULTS_START} … ${RESULTS_END} block to replace`);
+  writeFileSync(path, `${text.slice(0, start + RESULTS_START.length)}\n${block}\n${text.slice(end)}`);
   return path;
 }

@@ -9,7 +9,9 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { createController, CustomUpdateEvent, DBResync, InMemorySouthbound, type EventHandler } from '../src';
+import { CustomUpdateEvent, DBResync, type EventHandler } from '../src/api';
+import { createController } from '../src/controller';
+import { InMemorySouthbound } from '../src/southbound/memory';
 import { ControllerMetrics } from '../src/agent/metrics';
 import { MAX_HISTORY_PAGE_SIZE } from '../src/agent/rest/historyQuery';
 import { startRestServer } from '../src/agent/rest/server';

@@ -1,72 +1,90 @@
 /**
- * `npm run bench`: the controller against a plain loop doing the same work (see docs/benchmarks.md,
- * which this script rewrites). Every row is warmed up, then repeated; the median is reported.
+ * `npm run bench [-- --only loop,grpc] [--reps n] [--write]`: runs the row families (each a module
+ * of its own, docs/benchmarks.md explains them), prints each family's table as it finishes, then
+ * the targets not met. Only `--write` (with every family) rewrites the results in docs/benchmarks.md.
  */
-import { runBaseline } from './baseline';
-import { runBurst, runStrict } from './controllerRuns';
-import { grpcRows, grpcTargetLines } from './grpcRows';
-import { describeRestLoad, runRestLoad } from './restLoad';
-import { table, writeReport, type Measurement } from './report';
-import { benchHandlers, benchUpdates, kubeStateChanges } from './workload';
+import { parseArgs } from 'node:util';
+import { ControllerError } from '../src/api';
+import { etcdFamily } from './etcdRows';
+import { grpcFamily } from './grpcRows';
+import { latencyFamily } from './latencyRows';
+import { loopFamily } from './loopRows';
+import { memoryFamily } from './memoryRows';
+import { resyncFamily } from './resyncRows';
+import { restFamily } from './restRows';
+import { startupFamily } from './startupRows';
+import { machineLine, misses, resultsBlock, section, writeResults, type Family, type FamilyOutcome } from './report';
 
-function positiveInt(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
+const FAMILIES: Family[] = [loopFamily, grpcFamily, resyncFamily, latencyFamily, etcdFamily, memoryFamily, startupFamily, restFamily];
+
+const USAGE = `Usage: npm run bench -- [--only <family,...>] [--reps <n>] [--write]
+
+  --only f,g   run only these families (default: all): ${FAMILIES.map((f) => f.name).join(', ')}
+  --reps n     repetitions of every family (default: each family's own)
+  --write      rewrite the results in docs/benchmarks.md (needs the full run)
+  --list       list the families and exit`;
+
+function options(): { families: Family[]; reps?: number; write: boolean } | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { only: { type: 'string' }, reps: { type: 'string' }, write: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (cause) {
+    throw new UsageError((cause as Error).message, { cause });
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
+  }
+  if (values.list) {
+    for (const family of FAMILIES) console.log(`${family.name.padEnd(8)} ${family.title}`);
+    return undefined;
+  }
+  const names = values.only?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names?.filter((name) => !FAMILIES.some((f) => f.name === name)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`unknown famil${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; known: ${FAMILIES.map((f) => f.name).join(', ')}`);
+  const families = names ? FAMILIES.filter((f) => names.includes(f.name)) : FAMILIES;
+  if (values.write && families.length !== FAMILIES.length) throw new UsageError('--write rewrites the results of every family: run it without --only');
+  const reps = values.reps === undefined ? undefined : Number(values.reps);
+  if (reps !== undefined && (!Number.isSafeInteger(reps) || reps < 1)) throw new UsageError('--reps takes a positive integer');
+  return { families, reps, write: values.write ?? false };
 }
 
-const EVENTS = positiveInt('BENCH_EVENTS', 100_000);
-const REPETITIONS = positiveInt('BENCH_REPS', 5);
-const WARMUP_EVENTS = Math.max(1, Math.floor(EVENTS / 5));
-
-/** One row: how to run it on `count` fresh events. Events are built before the clock starts. */
-interface Row {
-  measurement: Measurement;
-  run(count: number): Promise<number>;
-}
-
-function rows(): Row[] {
-  const baselineKube: Measurement = { name: 'baseline: plain loop (KubeStateChange)', events: EVENTS, elapsedMs: [] };
-  const baselineBench: Measurement = { name: 'baseline: plain loop (BenchUpdate)', events: EVENTS, elapsedMs: [] };
-  return [
-    { measurement: baselineKube, run: (count) => runBaseline(benchHandlers(), kubeStateChanges(count)) },
-    {
-      measurement: { name: 'controller: burst (KubeStateChange)', events: EVENTS, elapsedMs: [], baseline: baselineKube },
-      run: (count) => runBurst(kubeStateChanges(count)),
-    },
-    { measurement: baselineBench, run: (count) => runBaseline(benchHandlers(), benchUpdates(count)) },
-    {
-      measurement: { name: 'controller: strict per-event (BenchUpdate)', events: EVENTS, elapsedMs: [], baseline: baselineBench },
-      run: (count) => runStrict(benchUpdates(count)),
-    },
-    ...grpcRows(EVENTS),
-  ];
-}
+/** A bad command line: the usage is printed, exit code 2. */
+class UsageError extends ControllerError {}
 
 async function main(): Promise<void> {
-  const began = performance.now();
-  const plan = rows();
-  console.log(`controller bench: ${EVENTS} events x ${REPETITIONS} repetitions, warm-up ${WARMUP_EVENTS} events, node ${process.version}`);
-  for (const row of plan) await row.run(WARMUP_EVENTS);
-  // Rows interleave within each repetition, so a slow moment of the machine hits all of them.
-  for (let rep = 1; rep <= REPETITIONS; rep++) {
-    for (const row of plan) row.measurement.elapsedMs.push(await row.run(EVENTS));
-    process.stdout.write(`repetition ${rep}/${REPETITIONS} done\n`);
+  const chosen = options();
+  if (!chosen) return;
+  const runStart = performance.now();
+  const { started, loadBefore } = machineLine();
+  console.log(`bench: ${chosen.families.map((f) => f.name).join(', ')}; node ${process.version}; load average ${loadBefore}`);
+  const outcomes: FamilyOutcome[] = [];
+  for (const family of chosen.families) {
+    const began = performance.now();
+    const outcome: FamilyOutcome = { family, seconds: 0 };
+    try {
+      outcome.result = await family.run({ reps: chosen.reps, log: (line) => console.log(line) });
+    } catch (error) {
+      outcome.error = error instanceof Error ? error.message : String(error);
+    }
+    outcome.seconds = (performance.now() - began) / 1000;
+    outcomes.push(outcome);
+    console.log(`\n${section(outcome)}\n`);
   }
-  const measurements = plan.map((row) => row.measurement);
-  console.log(`\n${table(measurements)}\n`);
-  for (const line of grpcTargetLines(measurements)) console.log(line);
-  const path = writeReport(measurements, {
-    events: EVENTS,
-    repetitions: REPETITIONS,
-    warmupEvents: WARMUP_EVENTS,
-    totalSeconds: (performance.now() - began) / 1000,
-  });
-  console.log(`written to ${path}`);
-  console.log(`\n${describeRestLoad(await runRestLoad())}`);
+  const missed = misses(outcomes);
+  console.log(missed.length === 0 ? 'every target met' : `not met:\n${missed.map((line) => `  ${line}`).join('\n')}`);
+  const totalSeconds = (performance.now() - runStart) / 1000;
+  if (chosen.write) {
+    const command = `npm run bench -- --write${chosen.reps ? ` --reps ${chosen.reps}` : ''}`;
+    console.log(`written to ${writeResults(resultsBlock(outcomes, { started, loadBefore, totalSeconds, command }))}`);
+  }
+  if (outcomes.some((o) => o.error !== undefined)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+  console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : error);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

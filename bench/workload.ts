@@ -1,99 +1,109 @@
 import { Root, type Type } from 'protobufjs';
-import { CustomUpdateEvent, KubeStateChange, type Event, type EventHandler, type ProtoMessage, type UpdateOperations } from '../src';
+import { KubeStateChange, type CommitRequest, type CommitResult, type Event, type EventHandler, type ProtoMessage, type Southbound, type UpdateOperations } from '../src/api';
+import { BenchRunError } from './errors';
 
-/** The benchmark's message type, defined in code: the benchmark must not depend on asset paths. */
+/**
+ * The issue's workload, shared by the loop, gRPC, latency and memory rows and re-created by the
+ * Go anchor (bench/go-anchor): 3 handlers, each putting 2 small protobuf values per pod change and
+ * returning a change line; pod changes cycling over 1,000 pods. Message types are defined in code:
+ * the benchmark depends on no asset path.
+ */
 const root = Root.fromJSON({
   nested: {
     bench: {
       nested: {
-        Pod: { fields: { name: { type: 'string', id: 1 }, namespace: { type: 'string', id: 2 }, ipAddress: { type: 'string', id: 3 } } },
+        Msg: { fields: { name: { type: 'string', id: 1 }, ips: { rule: 'repeated', type: 'string', id: 2 } } },
+        Pod: { fields: { name: { type: 'string', id: 1 }, namespace: { type: 'string', id: 2 } } },
       },
     },
   },
 });
+const MsgType: Type = root.lookupType('bench.Msg');
 const PodType: Type = root.lookupType('bench.Pod');
 
 /** Distinct pods the events cycle over: bounds the southbound's state, like a real cluster. */
-const POD_COUNT = 1000;
+export const POD_COUNT = 1000;
 
-/** A user-defined update whose completion the producer can await (the strict per-event scenario). */
-export class BenchUpdate extends CustomUpdateEvent {
-  static readonly eventName = 'Bench Update';
-  /** Settles when processed, even on error: the benchmark counts processed events; errors are checked separately. */
-  readonly processed: Promise<void>;
-
-  constructor(
-    readonly key: string,
-    readonly value: ProtoMessage,
-  ) {
-    super({ name: BenchUpdate.eventName });
-    this.processed = this.wait().catch(() => undefined);
-  }
-
-  override toString(): string {
-    return `${BenchUpdate.eventName} ${this.key}`;
-  }
-}
-
-/** The key and value an event carries, whichever event type it is. */
-function payload(event: Event): { key: string; value: ProtoMessage } | undefined {
-  if (event instanceof KubeStateChange) return event.newValue ? { key: event.key, value: event.newValue } : undefined;
-  if (event instanceof BenchUpdate) return { key: event.key, value: event.value };
-  return undefined;
-}
-
-/**
- * A handler that does the least a real one does: one put per event under its own prefix, and a
- * change description. Resyncs put nothing (the benchmark's startup resync has an empty state).
- */
-export class BenchHandler implements EventHandler {
+/** Puts `<handler>/a/<key>` = {name, ips} and `<handler>/b/<key>` = {name} per pod change. */
+export class PairHandler implements EventHandler {
   constructor(readonly name: string) {}
-
   handlesEvent(event: Event): boolean {
-    return event instanceof KubeStateChange || event instanceof BenchUpdate;
+    return event instanceof KubeStateChange;
   }
   resync(): void {}
   update(event: Event, txn: UpdateOperations): string {
-    const change = payload(event);
-    if (!change) return '';
-    txn.put(`${this.name}/${change.key}`, change.value);
-    return change.key;
+    const key = (event as KubeStateChange).key;
+    txn.put(`${this.name}/a/${key}`, MsgType.create({ name: key, ips: ['10.0.0.1'] }));
+    txn.put(`${this.name}/b/${key}`, MsgType.create({ name: key }));
+    return `put 2 keys for ${key}`;
   }
   revert(): void {}
 }
 
-export function benchHandlers(): BenchHandler[] {
-  return [new BenchHandler('bench/a'), new BenchHandler('bench/b'), new BenchHandler('bench/c')];
+export function pairHandlers(): PairHandler[] {
+  return [new PairHandler('h1'), new PairHandler('h2'), new PairHandler('h3')];
 }
 
-/** Two versions of each pod, so that consecutive events on a key are real updates in the southbound. */
-function podVersions(): ProtoMessage[] {
-  const messages: ProtoMessage[] = [];
-  for (let i = 0; i < 2 * POD_COUNT; i++) {
-    const pod = i % POD_COUNT;
-    messages.push(PodType.fromObject({ name: `pod-${pod}`, namespace: 'default', ipAddress: `10.${pod >> 8}.${pod & 255}.${i < POD_COUNT ? 2 : 3}` }));
+/** A southbound in the same process whose commit copies the transaction into a Map and answers at once. */
+export class CopySouthbound implements Southbound {
+  readonly applied = new Map<string, ProtoMessage>();
+  commits = 0;
+  commit(request: CommitRequest): CommitResult {
+    this.commits++;
+    for (const [key, value] of request.values) {
+      if (value) this.applied.set(key, value);
+      else this.applied.delete(key);
+    }
+    return {};
   }
-  return messages;
 }
 
-const versions = podVersions();
-
-function podKey(i: number): string {
-  return `k8s/pod/pod-${i % POD_COUNT}/namespace/default`;
+/** Who hears of each finished pod change. */
+export interface Tally {
+  finished(event: PodChange, error: Error | null | undefined): void;
 }
 
-/** `count` pod updates as KubeStateChange events; built before timing starts. */
-export function kubeStateChanges(count: number): KubeStateChange[] {
-  const events: KubeStateChange[] = [];
-  for (let i = 0; i < count; i++) {
-    events.push(new KubeStateChange({ key: podKey(i), resource: 'pod', newValue: versions[i % versions.length] }));
+/** A pod change that reports its end (KubeStateChange's own `done` does nothing). */
+export class PodChange extends KubeStateChange {
+  /** performance.now() when it was pushed, for latency rows. */
+  pushedAt = 0;
+  constructor(
+    key: string,
+    value: ProtoMessage,
+    private readonly tally: Tally,
+  ) {
+    super({ key, resource: 'pod', newValue: value });
   }
-  return events;
+  override done(error?: Error | null): void {
+    this.tally.finished(this, error);
+  }
 }
 
-/** `count` pod updates as BenchUpdate events (each one awaitable). */
-export function benchUpdates(count: number): BenchUpdate[] {
-  const events: BenchUpdate[] = [];
-  for (let i = 0; i < count; i++) events.push(new BenchUpdate(podKey(i), versions[i % versions.length]));
+/** Counts finished events and keeps the first error. */
+export class Counter implements Tally {
+  ok = 0;
+  failed = 0;
+  firstError: Error | undefined;
+  finished(_event: PodChange, error: Error | null | undefined): void {
+    if (!error) {
+      this.ok++;
+      return;
+    }
+    this.failed++;
+    this.firstError ??= error;
+  }
+  /** Throws unless exactly `expected` events finished, all without error. */
+  check(expected: number): void {
+    if (this.failed > 0) throw new BenchRunError(`${this.failed} of ${expected} events failed, the first with: ${this.firstError?.message}`);
+    if (this.ok !== expected) throw new BenchRunError(`${this.ok} events finished, expected ${expected}`);
+  }
+}
+
+const pods = Array.from({ length: POD_COUNT }, (_, i) => PodType.create({ name: `pod-${i}`, namespace: 'default' }));
+
+/** `count` pod changes, `first` being the index of the first (the key cycles over the pods). */
+export function podChanges(count: number, tally: Tally, first = 0): PodChange[] {
+  const events: PodChange[] = [];
+  for (let i = first; i < first + count; i++) events.push(new PodChange(`pod-${i % POD_COUNT}`, pods[i % POD_COUNT], tally));
   return events;
 }

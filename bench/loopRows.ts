@@ -1,0 +1,85 @@
+/**
+ * Rows 1–2, family `loop`: the controller on the issue's workload (bench/workload.ts), a burst of
+ * 200,000 pod changes pushed at once, one commit per event (`coalesceUpdates: false`, as the
+ * original) and coalesced (the default), against the Go anchor (bench/go-anchor) and the plain
+ * JavaScript loop (bench/baseline.ts), all measured in the same run. Every run is a fresh process;
+ * the repetitions interleave the four, so a slow moment of the machine hits all of them.
+ */
+import { runTask } from './childTask';
+import { prepareGoAnchor } from './goAnchor';
+import type { LoopInput, LoopMode, LoopOutput } from './loopTask';
+import type { Family, RowResult, RunSettings } from './report';
+import { Throughput, ratio, thousands } from './stats';
+
+const EVENTS = 200_000;
+const WARMUP_EVENTS = 20_000;
+const DEFAULT_REPS = 5;
+const STRICT_TARGET = 1.0;
+const COALESCED_TARGET = 2.0;
+
+const CONTROLLER_MODES: Record<'strict' | 'coalesced', { name: string; factor: number }> = {
+  strict: { name: 'controller, strict: one commit per event (coalesceUpdates: false)', factor: STRICT_TARGET },
+  coalesced: { name: 'controller, burst coalescing (coalesceUpdates: true, the default)', factor: COALESCED_TARGET },
+};
+
+async function measure(mode: LoopMode): Promise<LoopOutput> {
+  const input: LoopInput = { mode, events: EVENTS, warmupEvents: WARMUP_EVENTS };
+  return (await runTask<LoopInput, LoopOutput>('loopTask', input)).result;
+}
+
+async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: string[] }> {
+  const reps = settings.reps ?? DEFAULT_REPS;
+  const { anchor, reason } = prepareGoAnchor();
+  const go = new Throughput(EVENTS);
+  const plain = new Throughput(EVENTS);
+  const controller = { strict: new Throughput(EVENTS), coalesced: new Throughput(EVENTS) };
+  const commits = { strict: [] as number[], coalesced: [] as number[] };
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      if (anchor) go.add(anchor.run(EVENTS));
+      plain.add(await measure('plain loop'));
+      for (const mode of ['strict', 'coalesced'] as const) {
+        const output = await measure(mode);
+        controller[mode].add(output);
+        commits[mode].push(output.commits);
+      }
+      settings.log(`loop: repetition ${rep}/${reps} done`);
+    }
+  } finally {
+    anchor?.dispose();
+  }
+
+  // The target's baseline: the Go anchor, else (no Go here) the plain loop.
+  const reference = anchor ? { name: 'Go anchor', rate: go.rate } : { name: 'plain JS loop', rate: plain.rate };
+  const baselines = [...(anchor ? [`Go ${go.figure()}`] : []), `plain loop ${plain.figure()}`].join('; ');
+  const rows: RowResult[] = [];
+  if (anchor) rows.push({ name: 'baseline: Go anchor (the original per-event path in Go)', figure: go.figure(), range: go.range() });
+  rows.push({ name: 'baseline: plain JS loop (the same work, no controller)', figure: plain.figure(), range: plain.range() });
+  for (const mode of ['strict', 'coalesced'] as const) {
+    const series = controller[mode];
+    const { name, factor } = CONTROLLER_MODES[mode];
+    const ratios = [...(anchor ? [`${ratio(series.rate / go.rate)} Go`] : []), `${ratio(series.rate / plain.rate)} plain loop`].join('; ');
+    rows.push({
+      name,
+      figure: series.figure(),
+      range: series.range(),
+      baseline: baselines,
+      ratio: ratios,
+      target: `≥ ${factor.toFixed(1)}× ${reference.name}`,
+      met: series.rate >= factor * reference.rate,
+    });
+  }
+  const cpu = [...(anchor ? [`Go ${go.cpuFigure()} (whole process, start-up included)`] : []), `plain loop ${plain.cpuFigure()}`, `strict ${controller.strict.cpuFigure()}`, `coalesced ${controller.coalesced.cpuFigure()}`];
+  const averageBatch = (EVENTS / (commits.coalesced.reduce((a, b) => a + b, 0) / Math.max(1, commits.coalesced.length))).toFixed(0);
+  return {
+    rows,
+    notes: [
+      `${thousands(EVENTS)} events per burst (after ${thousands(WARMUP_EVENTS)} warm-up events in the controller and plain-loop processes), ${reps} repetitions, medians of wall-clock rates.`,
+      anchor ? `Go anchor: ${anchor.source}.` : `No Go anchor: ${reason}; the targets are taken against the plain JS loop instead.`,
+      `Process CPU time (medians): ${cpu.join(', ')}.`,
+      `Coalesced bursts: ${averageBatch} events per commit on average; strict: ${thousands(commits.strict[0] ?? 0)} commits per burst.`,
+    ],
+  };
+}
+
+export const loopFamily: Family = { name: 'loop', title: 'controller per event and burst coalescing vs the Go anchor', run };
