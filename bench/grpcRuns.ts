@@ -3,9 +3,7 @@ import { Root, type Type } from 'protobufjs';
 import {
   DBResync,
   ExternalConfigChange,
-  GrpcSouthbound,
   InMemorySouthbound,
-  SouthboundServer,
   createController,
   type Controller,
   type Event,
@@ -14,6 +12,7 @@ import {
   type Southbound,
   type UpdateOperations,
 } from '../src';
+import { GrpcSouthbound, SouthboundServer } from '../src/southbound';
 import { SchedulerEngine } from '../src/southbound/agent/scheduler';
 import { AnyCodec } from '../src/southbound/grpc/anyCodec';
 import { startSouthboundProcess } from './grpcSouthboundProcess';
