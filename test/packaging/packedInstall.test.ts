@@ -1,11 +1,14 @@
 /**
  * The package as users get it: `npm pack`, installed into a fresh ES module project and a fresh
- * CommonJS project (from npm's cache where it can). Packs and installs once, in beforeAll.
+ * CommonJS project (from npm's cache where it can). Packs and installs once, in beforeAll, then
+ * checks the tarball, what the entries load, ES module and CommonJS imports, types, the bin, and
+ * that every TypeScript snippet of README.md and docs/ compiles (tsc --strict) and runs there.
  * The figures it prints (load time of the main entry) are for reading; the benchmark measures.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asCommonJs, docSnippets } from './docSnippets';
 import { PACKAGE, ROOT, TSC, assertBuilt, consumerDependencies, freshProject, pack, run, runOk, type ModuleKind } from './packedInstall';
 
 const SUBPATHS = ['', '/southbound', '/dbwatcher', '/agent', '/testing', '/machine', '/examples/network'] as const;
@@ -145,4 +148,47 @@ describe('contivctl from a packed install', () => {
     expect({ code: demo.code, stderr: demo.stderr }).toEqual({ code: 0, stderr: '' });
     expect(demo.stdout).toContain('scenario done');
   });
+});
+
+describe('the docs\' TypeScript snippets, compiled with tsc --strict and run in both projects', () => {
+  const snippets = docSnippets(ROOT);
+  /** tsc's diagnostics per project, by snippet file. */
+  const diagnostics = {} as Record<ModuleKind, string>;
+
+  beforeAll(async () => {
+    await Promise.all(
+      (['esm', 'cjs'] as const).map(async (kind) => {
+        const project = projects[kind];
+        mkdirSync(join(project, 'snippets'), { recursive: true });
+        for (const snippet of snippets) writeFileSync(join(project, 'snippets', `${snippet.name}.ts`), kind === 'esm' ? snippet.code : asCommonJs(snippet.code));
+        writeFileSync(join(project, 'tsconfig.snippets.json'), JSON.stringify({ extends: './tsconfig.json', include: ['snippets'], compilerOptions: { outDir: 'out' } }));
+        const result = await run(process.execPath, [TSC, '-p', 'tsconfig.snippets.json'], { cwd: project, timeoutMs: 300_000 });
+        diagnostics[kind] = result.stdout + result.stderr;
+      }),
+    );
+  }, 600_000);
+
+  test('there are snippets, the README\'s embedding program among them', () => {
+    expect(snippets.map((s) => s.name)).toContain('readme-1');
+    expect(snippets.length).toBeGreaterThanOrEqual(10);
+  });
+
+  const cases = snippets.flatMap((snippet) => (['esm', 'cjs'] as const).map((kind) => [`${snippet.doc}:${snippet.line} (${snippet.name})`, kind, snippet] as const));
+
+  test.each(cases)('%s compiles (%s)', (_where, kind, snippet) => {
+    const problems = diagnostics[kind].split('\n').filter((line) => line.includes(`snippets/${snippet.name}.ts`));
+    expect(problems).toEqual([]);
+  });
+
+  test.each(cases.filter(([, , snippet]) => snippet.run))('%s runs to its end (%s)', async (_where, kind, snippet) => {
+    const project = projects[kind];
+    // Killed after 60 s, before the test's own limit: nothing is left running.
+    const result = await run(process.execPath, [join('out', `${snippet.name}.js`)], { cwd: project, timeoutMs: 60_000 });
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ code: 0, stdout: expect.any(String), stderr: expect.any(String) });
+    if (snippet.name === 'readme-1') {
+      // The history it prints holds the startup resync and the pod's change.
+      expect(result.stdout).toContain('Database Resync');
+      expect(result.stdout).toContain('Kubernetes State Change');
+    }
+  }, 90_000);
 });
