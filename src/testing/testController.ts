@@ -113,7 +113,7 @@ export async function createTestController(options: TestControllerOptions): Prom
   const settled = (): Promise<void> => settle(controller, clock, settleLimitMs);
   const lastSeqNum = (): number => controller.eventHistory({ last: 1 })[0]?.seqNum ?? -1;
 
-  async function process(event: Event): Promise<EventRecord> {
+  async function processEvent(event: Event): Promise<EventRecord> {
     await settled();
     const after = lastSeqNum();
     controller.pushEvent(event);
@@ -144,16 +144,16 @@ export async function createTestController(options: TestControllerOptions): Prom
     kubeState,
     externalConfig,
     pushEvent: (event) => controller.pushEvent(event),
-    process,
+    process: processEvent,
     // async: a bad object rejects like a failed processing, instead of throwing before the promise.
-    putKube: async (keyword, object) => process(kubeState.put(keyword, object)),
-    deleteKube: async (keyword, name, namespace) => process(kubeState.delete(keyword, name, namespace)),
+    putKube: async (keyword, object) => processEvent(kubeState.put(keyword, object)),
+    deleteKube: async (keyword, name, namespace) => processEvent(kubeState.delete(keyword, name, namespace)),
     async putExternalConfig(values, source = DB_EXTERNAL_SOURCE) {
       const event = new ExternalConfigChange(source);
       for (const [key, value] of externalConfig.change(values, source === DB_EXTERNAL_SOURCE)) event.updatedKVs.set(key, value);
-      return process(event);
+      return processEvent(event);
     },
-    resync: async () => process(new DBResync({ kubeState: kubeState.snapshot(), externalConfig: externalConfig.snapshot() })),
+    resync: async () => processEvent(new DBResync({ kubeState: kubeState.snapshot(), externalConfig: externalConfig.snapshot() })),
     settled,
     advance,
     now: () => clock.now(),
