@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { packageRoot } from '../../src/packageRoot';
 
 /**
@@ -82,15 +82,33 @@ export function lockedVersion(name: string): string {
   return version;
 }
 
+/**
+ * The working tree as it is (tracked and new files, nothing .gitignore names: no dist, no
+ * node_modules) committed in a repository of its own at `repo`, for `npm install git+file://`.
+ */
+export async function gitSnapshot(repo: string): Promise<string> {
+  const listed = await runOk('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT });
+  for (const file of listed.split('\0').filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
+    mkdirSync(dirname(join(repo, file)), { recursive: true });
+    copyFileSync(join(ROOT, file), join(repo, file));
+  }
+  const git = (...args: string[]) => runOk('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', ...args], { cwd: repo });
+  await git('init', '-q');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'the working tree');
+  return `git+file://${repo}`;
+}
+
 export type ModuleKind = 'esm' | 'cjs';
 
 /**
  * A fresh project in `dir` (ES module or CommonJS, as `npm init` plus `"type"`) with `specs`
  * installed as a user would (`npm install --prefer-offline`), and a tsconfig for `nodenext`.
+ * It allows the package's install scripts: npm 11 runs a git dependency's `prepare` only then.
  */
 export async function freshProject(dir: string, kind: ModuleKind, specs: readonly string[]): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const manifest = { name: `${kind}-consumer`, version: '1.0.0', private: true, ...(kind === 'esm' && { type: 'module' }) };
+  const manifest = { name: `${kind}-consumer`, version: '1.0.0', private: true, ...(kind === 'esm' && { type: 'module' }), allowScripts: { [PACKAGE]: true } };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(
     join(dir, 'tsconfig.json'),
