@@ -1,4 +1,5 @@
-import { asapScheduler, observeOn } from 'rxjs';
+import { observeOn } from 'rxjs/internal/operators/observeOn'; // not 'rxjs': see src/loop/eventQueue.ts
+import { asapScheduler } from 'rxjs/internal/scheduler/asap';
 import type { Logger } from 'pino';
 import { fromCallback } from 'xstate';
 import { FatalError } from '../src/api/errors';

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject'; // not 'rxjs': see src/loop/eventQueue.ts
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
 import { systemClock, type ControllerClock } from './api/clock';
 import { resolveControllerConfig, type ControllerConfig } from './api/config';

@@ -1,31 +1,16 @@
+/**
+ * The package's main entry: the controller, its API and the in-memory southbound. Nothing here
+ * opens a socket or a file, and nothing loads the agent's, the gRPC southbound's or the DB
+ * watcher's libraries: those are the subpaths `./southbound`, `./dbwatcher` and `./agent`
+ * (docs/embedding.md). A test checks what loading this entry loads.
+ */
 export * from './api';
 export { createController, InvalidHandlerError } from './controller';
 export type { Controller, ControllerOptions, ControllerHealth, QueueDepths, QueueStats } from './controller';
 export type { CurrentEvent } from './loop/eventProcessor';
 export type { QueueCounts } from './loop/eventQueue';
+export { InvalidHistoryQueryError } from './loop/eventHistory';
 export { InMemorySouthbound } from './southbound/memory';
 export type { InjectedFailure } from './southbound/memory';
-export { controllerMachine } from '../machines/controller.machine';
-export type { ControllerMachine, ControllerMachineContext, ControllerMachineInput } from '../machines/controller.machine';
 export type { ControllerStateName } from '../machines/controllerState';
-export { InvalidHistoryQueryError } from './loop/eventHistory';
 export { cloneMessage, mergeInto, mergedCopy } from './protobuf/merge';
-export { ControllerMetrics, DEFAULT_METRICS_PREFIX } from './agent/metrics';
-export type { ControllerMetricsOptions } from './agent/metrics';
-export { startRestServer, DEFAULT_REST_HOST, DEFAULT_REST_PORT } from './agent/rest/server';
-export type { RestServer, RestServerOptions } from './agent/rest/server';
-export { RestServerError, RestPortInUseError, RestAddressUnavailableError, InvalidRequestParameterError } from './agent/rest/errors';
-export {
-  GrpcSouthbound,
-  SouthboundServer,
-  SouthboundAdminClient,
-  SouthboundUnreachableError,
-  SouthboundConnectionLostError,
-  SouthboundCommitTimeoutError,
-  SouthboundTlsError,
-  SouthboundRefusedError,
-  SchedulerEngine,
-} from './southbound';
-export type { GrpcSouthboundOptions, SouthboundServerOptions, DependencyRule } from './southbound';
-export { openDbWatcher, DbWatcher, EtcdStore, LmdbStore, KubeStateWriter, ResourceRegistry } from './dbwatcher';
-export type { OpenDbWatcherOptions, OpenedDbWatcher, DbWatcherOptions, KeyValueStore } from './dbwatcher';

@@ -1,4 +1,6 @@
-import { Observable, Subscriber, type Observer, type Operator, type Subject, type Subscription } from 'rxjs';
+import type { Observer, Operator, Subject, Subscription } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable'; // not 'rxjs': see eventQueue.ts
+import { Subscriber } from 'rxjs/internal/Subscriber';
 
 type ObserverArg<T> = Partial<Observer<T>> | ((value: T) => void) | null | undefined;
 

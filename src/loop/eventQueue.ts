@@ -1,4 +1,7 @@
-import { Subject, type Observable } from 'rxjs';
+// rxjs' main entry loads all of rxjs (~220 modules, most of the package's load time): import
+// only what is used, through the subpaths rxjs exports (`rxjs/internal/*`).
+import type { Observable } from 'rxjs';
+import { Subject } from 'rxjs/internal/Subject';
 import { DBResync } from '../api/events/dbResync';
 import { Shutdown } from '../api/events/shutdown';
 import type { Event } from '../api/event';

@@ -124,7 +124,7 @@ describe('the agent path: etcd -> DB watcher -> controller -> southbound', () =>
     await writer.putExternalConfig('mem-agent', `${INTERFACES}tap0`, { name: 'tap0', mtu: 1500 });
     const { controller, handler } = await startAgent('mem-agent', southbound);
     const applied = () => Object.fromEntries([...southbound.applied].map(([k, v]) => [k, (v as unknown as { toJSON(): unknown }).toJSON()]));
-    await waitFor('the startup resync to be applied', () => controller.health().ready);
+    await waitFor(() => controller.health().ready, 'the startup resync to be applied');
     expect(applied()).toEqual(await expectedFromEtcd('mem-agent'));
 
     await writer.putResource('pod', podObject('c', '10.1.1.3'));
@@ -151,7 +151,7 @@ describe('the agent path: etcd -> DB watcher -> controller -> southbound', () =>
     });
     await writer.putExternalConfig('grpc-agent', `${INTERFACES}eth0`, { name: 'eth0', mtu: 1400 });
     const { controller } = await startAgent('grpc-agent', southbound);
-    await waitFor('the startup resync to be applied', () => controller.health().ready);
+    await waitFor(() => controller.health().ready, 'the startup resync to be applied');
     await writer.putResource('pod', podObject('d', '10.1.1.4'));
     await writer.deleteResource('pod', 'c', 'default');
     await writer.putExternalConfig('grpc-agent', `${INTERFACES}eth1`, { name: 'eth1', mtu: 1500 });

@@ -31,13 +31,13 @@ describe('bad data: keep the last good value, report the key', () => {
       remoteDBProbingInterval: 30, resyncRetryDelayMs: 30, delayLocalResync: 60_000,
     });
     watcher.start();
-    await waitFor('the startup resync', () => loop.resyncs().length === 1);
+    await waitFor(() => loop.resyncs().length === 1, 'the startup resync');
   }
 
   async function resync(): Promise<void> {
     const count = loop.resyncs().length;
     watcher.requestResync();
-    await waitFor('the requested resync', () => loop.resyncs().length === count + 1);
+    await waitFor(() => loop.resyncs().length === count + 1, 'the requested resync');
   }
 
   const mirrored = async (key: string) => (await mirrorStore.get(key))?.value.toString();

@@ -63,11 +63,11 @@ describe('a kube state larger than one gRPC message (real etcd)', () => {
     const watcher = new DbWatcher({ eventLoop: loop, store, registry, agentLabel: 'vpp1', logger: silentLogger(), remoteDBProbingInterval: 200 });
     closers.push(watcher);
     watcher.start();
-    const resync = await waitFor('the startup resync', () => loop.resyncs()[0], 60_000);
+    const resync = await waitFor(() => loop.resyncs()[0], 'the startup resync', 60_000);
     expect([...(resync.kubeState.get('pod')?.keys() ?? [])].filter((k) => k.startsWith('k8s/pod/pod-'))).toHaveLength(PODS);
     await writer.putResource('pod', podObject('after', '10.2.0.1'));
     await writer.deleteResource('pod', 'pod-1', 'default');
-    await waitFor('the two changes', () => loop.kubeChanges().length === 2);
+    await waitFor(() => loop.kubeChanges().length === 2, 'the two changes');
     expect(loop.kubeChanges().map((c) => [c.key, c.newValue ? 'put' : 'delete'])).toEqual([
       ['k8s/pod/after/namespace/default', 'put'],
       ['k8s/pod/pod-1/namespace/default', 'delete'],

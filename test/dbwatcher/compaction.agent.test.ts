@@ -105,6 +105,6 @@ describe('etcd compaction while the agent\'s watch lags', () => {
 
     agent.signal('SIGTERM');
     expect(await agent.exited).toEqual({ code: 0, signal: null });
-    await waitFor('the exit', () => !agent?.running);
+    await waitFor(() => !agent?.running, 'the exit');
   }, 240_000);
 });

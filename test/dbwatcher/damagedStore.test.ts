@@ -71,7 +71,7 @@ describe('damaged LMDB files and a shared data directory (real LMDB files)', () 
     expect(messages).toContain('local DB cannot be used: moved aside, rebuilding it from the remote DB');
     expect(readdirSync(mirrorDir).filter((f) => /^kv\.mdb\.damaged-\d{4}-\d\d-\d\dT[\d-]+Z$/.test(f))).toHaveLength(1);
     db.watcher.start();
-    await waitFor('the remote resync', () => loop.resyncs()[0]);
+    await waitFor(() => loop.resyncs()[0], 'the remote resync');
     const mirrored = (await db.localMirror!.store.list([KSR_PREFIX])).entries.map((e) => e.key);
     expect(mirrored).toEqual((await etcdStore.list([KSR_PREFIX])).entries.map((e) => e.key));
   });

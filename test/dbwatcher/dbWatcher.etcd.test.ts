@@ -50,7 +50,7 @@ describe('DbWatcher on a real etcd', () => {
     await writer.putExternalConfig('someone-else', `${INTERFACE_PREFIX}tap9`, { name: 'tap9' });
     const loop = new RecordingEventLoop();
     startWatcher(loop);
-    const resync = await waitFor('the startup resync', () => loop.resyncs()[0]);
+    const resync = await waitFor(() => loop.resyncs()[0], 'the startup resync');
     expect(resync.local).toBe(false);
     expect([...resync.kubeState.keys()].sort()).toEqual(Object.keys(KSR_VALUES).sort());
     for (const [resource, object] of Object.entries(DECODED)) {
@@ -64,14 +64,14 @@ describe('DbWatcher on a real etcd', () => {
   test('changes reach the event loop in order, malformed values are skipped, and the view matches etcd', async () => {
     const loop = new RecordingEventLoop();
     const { watcher, agent } = startWatcher(loop);
-    await waitFor('the startup resync', () => loop.resyncs()[0]);
+    await waitFor(() => loop.resyncs()[0], 'the startup resync');
     await writer.putResource('pod', podObject('p1', '10.1.1.10'));
     await writer.putResource('pod', podObject('p2', '10.1.1.11'));
     await writer.putRaw(KSR_PREFIX + registry.keyOf('pod', 'p1', 'default'), '{"name": "p1", broken');
     await writer.putResource('pod', podObject('p1', '10.1.1.12'));
     await writer.deleteResource('pod', 'p2', 'default');
     await writer.putExternalConfig(agent, `${INTERFACE_PREFIX}tap2`, { name: 'tap2', mtu: 9000 });
-    await waitFor('every change', () => loop.externalChanges().length === 1);
+    await waitFor(() => loop.externalChanges().length === 1, 'every change');
     expect(loop.kubeChanges().map((c) => `${c.key} ${json(c.prevValue) ? 'upd' : 'add'}${c.newValue ? '' : ' del'}`)).toEqual([
       'k8s/pod/p1/namespace/default add',
       'k8s/pod/p2/namespace/default add',
@@ -84,7 +84,7 @@ describe('DbWatcher on a real etcd', () => {
     // A new resync of the same etcd agrees with what the changes built.
     const changesView = new Map(loop.view.kube);
     watcher.requestResync();
-    await waitFor('the requested resync', () => loop.resyncs().length === 2);
+    await waitFor(() => loop.resyncs().length === 2, 'the requested resync');
     expect(loop.view.kube).toEqual(changesView);
     expect(loop.view.external.get(`${INTERFACE_PREFIX}tap2`)).toEqual({ name: 'tap2', mtu: 9000 });
     expect(agentPrefix(agent)).toBe(`/vnf-agent/${agent}/`);

@@ -28,7 +28,7 @@ describe('DbWatcher rules (scripted store)', () => {
       resyncRetryDelayMs: 30,
     });
     watcher.start();
-    await waitFor('the startup resync', () => loop.resyncs().length === 1);
+    await waitFor(() => loop.resyncs().length === 1, 'the startup resync');
   }
 
   beforeEach(() => {
@@ -94,7 +94,7 @@ describe('DbWatcher rules (scripted store)', () => {
     await store.emit({ type: 'put', key: podStoreKey, value: pod('10.0.0.4'), revision: rev });
     expect(loop.refused).toBeGreaterThan(0);
     loop.full = false;
-    const resync = await waitFor('a resync after the refused change', () => loop.resyncs()[1]);
+    const resync = await waitFor(() => loop.resyncs()[1], 'a resync after the refused change');
     expect(json(resync.kubeState.get('pod')?.get(podKey))).toEqual({ name: 'web', namespace: 'default', ipAddress: '10.0.0.4' });
     expect(loop.view.kube.get(podKey)).toEqual({ name: 'web', namespace: 'default', ipAddress: '10.0.0.4' });
   });
@@ -110,12 +110,12 @@ describe('DbWatcher rules (scripted store)', () => {
     await startWatcher();
     const lostWatch = store.listener;
     store.reachable = false;
-    await waitFor('the loss to be noticed', () => !watcher.connected);
+    await waitFor(() => !watcher.connected, 'the loss to be noticed');
     const rev = await store.put(podStoreKey, pod('10.0.0.5'));
     await lostWatch?.onChange({ type: 'put', key: podStoreKey, value: pod('10.0.0.5'), revision: rev });
     expect(loop.kubeChanges()).toHaveLength(0);
     store.reachable = true;
-    const resync = await waitFor('the resync on reconnection', () => loop.resyncs()[1]);
+    const resync = await waitFor(() => loop.resyncs()[1], 'the resync on reconnection');
     expect(resync.kubeState.get('pod')?.has(podKey)).toBe(true);
     expect(store.watchesOpened).toBe(2);
   });
@@ -124,14 +124,14 @@ describe('DbWatcher rules (scripted store)', () => {
     const timers = recordTimers();
     await startWatcher();
     watcher.requestResync();
-    await waitFor('the requested resync', () => loop.resyncs().length === 2);
+    await waitFor(() => loop.resyncs().length === 2, 'the requested resync');
     await watcher.close();
     const calls = store.listCalls;
     watcher.requestResync();
     timers.stopRecording();
     try {
       // Nothing can happen later: every timer the watcher made (probes, retries) is gone.
-      await waitFor('no timer of the watcher left', () => timers.live.size === 0);
+      await waitFor(() => timers.live.size === 0, 'no timer of the watcher left');
     } finally {
       timers.dispose();
     }

@@ -49,7 +49,7 @@ describe('etcd killed (SIGKILL) and restarted during 1,000 writes', () => {
     const mirror = new LocalMirror(mirrorStore, registry, silentLogger());
     watcher = new DbWatcher({ eventLoop: loop, store, localMirror: mirror, registry, agentLabel: 'vpp1', logger: silentLogger(), remoteDBProbingInterval: 200 });
     watcher.start();
-    await waitFor('the startup resync', () => loop.resyncs()[0]);
+    await waitFor(() => loop.resyncs()[0], 'the startup resync');
 
     const writer = new KubeStateWriter(store, registry);
     let failedWrites = 0;
@@ -77,7 +77,7 @@ describe('etcd killed (SIGKILL) and restarted during 1,000 writes', () => {
     for (const entry of (await store.list([KSR_PREFIX])).entries) {
       inEtcd.set(entry.key.slice(KSR_PREFIX.length), decodeValue(entry.key, registry.get('pod').type, entry.value).toJSON());
     }
-    await waitFor('the handlers\' view to equal etcd', () => JSON.stringify([...loop.view.kube].sort()) === JSON.stringify([...inEtcd].sort()), 30000);
+    await waitFor(() => JSON.stringify([...loop.view.kube].sort()) === JSON.stringify([...inEtcd].sort()), 'the handlers\' view to equal etcd', 30000);
     expect(loop.view.kube).toEqual(inEtcd);
     expect(loop.view.violations).toEqual([]);
     expect(loop.resyncs().length).toBeGreaterThanOrEqual(2);

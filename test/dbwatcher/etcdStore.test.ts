@@ -49,7 +49,7 @@ describe('EtcdStore against a real etcd', () => {
       },
     });
     try {
-      await waitFor('the two changes', () => seen.length >= 2);
+      await waitFor(() => seen.length >= 2, 'the two changes');
       expect(seen.map((c) => [c.type, c.key])).toEqual(
         expect.arrayContaining([
           ['put', '/t2/b/2'],
@@ -58,7 +58,7 @@ describe('EtcdStore against a real etcd', () => {
       );
       expect(seen.find((c) => c.key === '/t2/b/2')?.revision).toBe(rPut);
       await store.put('/t2/a/3', 'w');
-      await waitFor('a live change', () => seen.some((c) => c.key === '/t2/a/3'));
+      await waitFor(() => seen.some((c) => c.key === '/t2/a/3'), 'a live change');
       expect(seen).toHaveLength(3);
     } finally {
       await watch.close();
@@ -79,7 +79,7 @@ describe('EtcdStore against a real etcd', () => {
       const errors: Error[] = [];
       const seen: StoreChange[] = [];
       const watch = await store.watch(['/t3/', '/t3x/'], first, { onChange: (c) => void seen.push(c), onError: (e) => void errors.push(e) });
-      await waitFor('the compaction error', () => errors.length > 0);
+      await waitFor(() => errors.length > 0, 'the compaction error');
       expect(errors[0]).toBeInstanceOf(WatchCompactedError);
       expect((errors[0] as WatchCompactedError).oldestRevision).toBe(last);
       await watch.close();
@@ -87,7 +87,7 @@ describe('EtcdStore against a real etcd', () => {
       const live: StoreChange[] = [];
       const other = await store.watch(['/t3/'], last + 1, { onChange: (c) => void live.push(c), onError: (e) => void errors.push(e) });
       await store.put('/t3/c', '3');
-      await waitFor('a live change', () => live.length === 1);
+      await waitFor(() => live.length === 1, 'a live change');
       await other.close();
       await store.put('/t3/d', '4');
       expect(errors).toHaveLength(1);

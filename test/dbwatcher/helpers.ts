@@ -13,16 +13,8 @@ export function silentLogger(): Logger {
   return pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
-/** Polls `check` until it returns something truthy; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The testing kit's waitFor: the one the project's tests use. */
+export { waitFor } from '../../src/testing/waitFor';
 
 /** Retries `assertion` until it passes; after `timeoutMs` throws its last failure (with jest's diff). */
 export async function eventually(assertion: () => void | Promise<void>, timeoutMs = 20000): Promise<void> {

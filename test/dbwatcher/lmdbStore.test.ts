@@ -54,7 +54,7 @@ describe('LmdbStore (a real LMDB file in a temp dir)', () => {
     const watch = await store.watch(['/w/'], from, { onChange: (c) => void seen.push(c), onError: (e) => { throw e; } });
     await store.delete('/w/a');
     await store.put('/w/b', '2');
-    await waitFor('three changes', () => seen.length === 3);
+    await waitFor(() => seen.length === 3, 'three changes');
     expect(seen.map((c) => `${c.type} ${c.key} @${c.revision}`)).toEqual(['put /w/a @2', 'delete /w/a @4', 'put /w/b @5']);
     await watch.close();
   });
@@ -99,7 +99,7 @@ describe('LmdbStore (a real LMDB file in a temp dir)', () => {
     const seen: StoreChange[] = [];
     const watch = await reader.watch(['/s/'], reader.currentRevision() + 1, { onChange: (c) => void seen.push(c), onError: () => undefined });
     await writer.put('/s/1', 'one');
-    await waitFor('the other store\'s write', () => seen.length === 1);
+    await waitFor(() => seen.length === 1, 'the other store\'s write');
     expect(seen[0]).toMatchObject({ type: 'put', key: '/s/1' });
     await watch.close();
   });

@@ -59,7 +59,7 @@ describe('local DB fallback while etcd is unreachable (real etcd, real LMDB)', (
     const firstLoop = new RecordingEventLoop();
     const first = watcherWith(firstLoop, mirror);
     first.start();
-    await waitFor('the first remote resync', () => firstLoop.resyncs()[0]);
+    await waitFor(() => firstLoop.resyncs()[0], 'the first remote resync');
     expect(await mirroredPods(mirror)).toEqual(['k8s/pod/a/namespace/default', 'k8s/pod/b/namespace/default']);
     await first.close();
 
@@ -72,7 +72,7 @@ describe('local DB fallback while etcd is unreachable (real etcd, real LMDB)', (
     const watcher = watcherWith(loop, mirror);
     const startedAt = Date.now();
     watcher.start();
-    const local = await waitFor('the local resync', () => loop.resyncs()[0]);
+    const local = await waitFor(() => loop.resyncs()[0], 'the local resync');
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(DELAY_LOCAL_RESYNC - 20);
     expect(local.local).toBe(true);
     expect([...(local.kubeState.get('pod')?.keys() ?? [])].sort()).toEqual(['k8s/pod/a/namespace/default', 'k8s/pod/b/namespace/default']);
@@ -80,7 +80,7 @@ describe('local DB fallback while etcd is unreachable (real etcd, real LMDB)', (
     expect(watcher.lastResyncSource).toBe('local');
 
     await etcd.restart();
-    const remote = await waitFor('the remote resync after etcd is back', () => loop.resyncs()[1], 30000);
+    const remote = await waitFor(() => loop.resyncs()[1], 'the remote resync after etcd is back', 30000);
     expect(remote.local).toBe(false);
     expect([...(remote.kubeState.get('pod')?.keys() ?? [])].sort()).toEqual(['k8s/pod/b/namespace/default', 'k8s/pod/c/namespace/default']);
     expect(await mirroredPods(mirror)).toEqual(['k8s/pod/b/namespace/default', 'k8s/pod/c/namespace/default']);
@@ -89,7 +89,7 @@ describe('local DB fallback while etcd is unreachable (real etcd, real LMDB)', (
 
     // Kube changes are mirrored as they come.
     await writer.putResource('pod', podObject('d', '10.1.1.4'));
-    await waitFor('the change', () => loop.kubeChanges().length === 1);
+    await waitFor(() => loop.kubeChanges().length === 1, 'the change');
     expect(await mirroredPods(mirror)).toContain('k8s/pod/d/namespace/default');
     expect(loop.view.violations).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('local DB fallback while etcd is unreachable (real etcd, real LMDB)', (
       const loop = new RecordingEventLoop();
       const watcher = watcherWith(loop, mirrorIn(`${dir.path}/empty`), logger);
       watcher.start();
-      await waitFor('the fallback decision', () => messages.some((m) => m.includes('local DB is empty')));
+      await waitFor(() => messages.some((m) => m.includes('local DB is empty')), 'the fallback decision');
       expect(loop.events).toHaveLength(0);
       expect(watcher.lastResyncSource).toBeUndefined();
     } finally {

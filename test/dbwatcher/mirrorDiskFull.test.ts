@@ -61,7 +61,7 @@ describe('the local mirror on a full disk (tmpfs, real LMDB, real etcd)', () => 
       agentLabel: 'vpp1', logger: silentLogger(), remoteDBProbingInterval: 200, mirrorRetryMs: 100,
     });
     watcher.start();
-    await waitFor('the startup resync', () => loop.resyncs()[0]);
+    await waitFor(() => loop.resyncs()[0], 'the startup resync');
 
     // Fill the tmpfs to the last byte.
     const filler = join(mountPoint, 'filler');
@@ -73,11 +73,11 @@ describe('the local mirror on a full disk (tmpfs, real LMDB, real etcd)', () => 
     const big = 'x'.repeat(20_000);
     for (let i = 0; i < 40; i++) await writer.putResource('pod', podObject(`p${i}`, `10.1.2.${i}`, { annotations: { big } }));
     // The handlers get every change although the mirror cannot take them.
-    await waitFor('the changes', () => loop.kubeChanges().length === 40);
-    const failing = await waitFor('counted mirror write failures', () => {
+    await waitFor(() => loop.kubeChanges().length === 40, 'the changes');
+    const failing = await waitFor(() => {
       const status = watcher?.status().localMirror;
       return status && status.writeFailures > 0 && status;
-    });
+    }, 'counted mirror write failures');
     expect(failing.inSync).toBe(false);
     // lmdb reports a full disk in several words, depending on where the write met it.
     expect(failing.lastError).toMatch(/MDB_MAP_FULL|ENOSPC|No space left|space|failed/i);
@@ -92,7 +92,7 @@ describe('the local mirror on a full disk (tmpfs, real LMDB, real etcd)', () => 
         break;
       }
     }
-    await waitFor('the mirror back in sync', () => watcher?.status().localMirror?.inSync, 30_000);
+    await waitFor(() => watcher?.status().localMirror?.inSync, 'the mirror back in sync', 30_000);
     const inEtcd = (await store.list([KSR_PREFIX])).entries.map((e) => [e.key, e.value.toString()]);
     expect((await mirrorStore.list([KSR_PREFIX])).entries.map((e) => [e.key, e.value.toString()])).toEqual(inEtcd);
     expect(unhandled).toEqual([]);

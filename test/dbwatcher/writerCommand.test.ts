@@ -135,10 +135,10 @@ describe('the writer command line', () => {
     try {
       expect(agent.localMirror).toBeUndefined();
       agent.watcher.start();
-      const resync = await waitFor('the resync from the embedded store', () => loop.resyncs()[0]);
+      const resync = await waitFor(() => loop.resyncs()[0], 'the resync from the embedded store');
       expect([...(resync.kubeState.get('namespace')?.keys() ?? [])]).toEqual(['k8s/namespace/default']);
       expect(await runWriterCommand(['put', 'pod', '--data-dir', dataDir, '--json', KSR_VALUES.pod], io)).toBe(0);
-      const change = await waitFor('the pod change', () => loop.kubeChanges()[0]);
+      const change = await waitFor(() => loop.kubeChanges()[0], 'the pod change');
       expect(json(change.newValue)).toEqual(DECODED.pod);
       expect(io.errors).toEqual([]);
     } finally {

@@ -1,4 +1,4 @@
-import { DBResync, KubeStateChange, UpdateTransactionType } from '../../src';
+import { KubeStateChange, UpdateTransactionType } from '../../src';
 import { DependencyRules } from '../../src/southbound/agent/dependencyRules';
 import {
   DEFAULT_POD_MTU,
@@ -12,7 +12,7 @@ import {
 } from '../../examples/network';
 import { InvalidNetworkOptionsError } from '../../examples/network/errors';
 import { waitFor } from '../support/waitFor';
-import { appliedJson, change, endpointsObject, kube, kubeKey, kubeState, pod, serviceObject, startNetwork, type NetworkRig } from './networkFixture';
+import { appliedJson, endpointsObject, pod, serviceObject, startNetwork, type NetworkRig } from './networkFixture';
 
 const rigs: NetworkRig[] = [];
 async function rig(...args: Parameters<typeof startNetwork>): Promise<NetworkRig> {
@@ -57,18 +57,21 @@ describe('IPAM', () => {
       ['shop/web-1', '10.1.1.2'],
       ['shop/web-2', '10.1.1.3'],
     ]);
-    const added = await network.process(change(pod('web-3'), 'put'));
+    const added = await network.put(pod('web-3'));
     expect(added.handlers.find((h) => h.handler === 'ipam')?.change).toBe('shop/web-3 -> 10.1.1.4');
-    const deleted = await network.process(change(pod('web-1'), 'delete'));
+    const deleted = await network.delete(pod('web-1'));
     expect(deleted.handlers.find((h) => h.handler === 'ipam')?.change).toBe('released 10.1.1.2 of shop/web-1');
-    await network.process(change(pod('web-4'), 'put'));
+    await network.put(pod('web-4'));
     expect(JSON.parse(network.handlerState('ipam'))).toContainEqual(['shop/web-4', '10.1.1.2']);
   });
 
   test('a resync keeps the addresses of the pods still present (no renumbering)', async () => {
     const network = await rig([pod('a'), pod('b'), pod('c')]);
-    await network.process(change(pod('a'), 'delete'));
-    await network.process(new DBResync({ kubeState: kubeState([pod('b'), pod('c'), pod('d')]) }));
+    await network.delete(pod('a'));
+    // d was added while the DB watcher was away: the kit's state has it, the resync carries it.
+    const [keyword, fields] = pod('d');
+    network.kit.kubeState.put(keyword, fields);
+    await network.kit.resync();
     expect(JSON.parse(network.handlerState('ipam'))).toEqual([
       ['shop/b', '10.1.1.3'],
       ['shop/c', '10.1.1.4'],
@@ -78,7 +81,7 @@ describe('IPAM', () => {
 
   test('an exhausted subnet fails the pod add (a handler error that asks for healing)', async () => {
     const network = await rig([pod('a'), pod('b')], { nodeSubnetPrefix: 30 });
-    const record = await network.process(change(pod('c'), 'put'));
+    const record = await network.put(pod('c'));
     const ipamCall = record.handlers.find((h) => h.handler === 'ipam');
     expect(ipamCall?.error).toContain(new IpamExhaustedError('10.1.0.4/30', ['shop/c']).message.split(' for ')[0]);
     expect(record.handlers.find((h) => h.handler === 'pod-network')?.error).toContain('has no address from IPAM');
@@ -90,14 +93,17 @@ describe('IPAM', () => {
     const podNetworkBefore = network.handlerState('pod-network');
     network.southbound.injectFailure({ keys: tapKey('shop', 'web-2'), times: 1, error: 'tap busy' });
     const [keyword, fields] = pod('web-2');
-    const failed = await network.process(new RevertOnFailurePodAdd({ key: kubeKey(keyword, fields.name, fields.namespace), resource: keyword, newValue: kube(keyword, fields) }));
+    const kubeState = network.kit.kubeState;
+    const failed = await network.kit.process(
+      new RevertOnFailurePodAdd({ key: kubeState.key(keyword, fields.name, fields.namespace), resource: keyword, newValue: kubeState.message(keyword, fields) }),
+    );
     expect(failed.txnError).toContain('tap busy');
     expect(failed.handlers.filter((h) => h.revert).map((h) => h.handler)).toEqual(['pod-network', 'ipam']);
     expect(network.handlerState('ipam')).toBe(ipamBefore);
     expect(network.handlerState('pod-network')).toBe(podNetworkBefore);
     expect(Object.keys(appliedJson(network.southbound)).filter((k) => k.includes('web-2'))).toEqual([]);
     // The address was given back: a later add gets the same one.
-    const retried = await network.process(change(pod('web-2'), 'put'));
+    const retried = await network.put(pod('web-2'));
     expect(retried.handlers.find((h) => h.handler === 'ipam')?.change).toBe('shop/web-2 -> 10.1.1.3');
   });
 });
@@ -136,12 +142,12 @@ describe('pod network', () => {
 
   test('a pod add runs IPAM then the pod network (Forward); a delete runs them backwards (Reverse) and removes the keys', async () => {
     const network = await rig();
-    const added = await network.process(change(pod('web-1'), 'put'));
+    const added = await network.put(pod('web-1'));
     expect(added.handlers.map((h) => h.handler)).toEqual(['ipam', 'pod-network']);
     expect(added.handlers.map((h) => h.change)).toEqual(['shop/web-1 -> 10.1.1.2', 'wired shop/web-1: tap-shop-web-1 10.1.1.2']);
     expect(Object.keys(appliedJson(network.southbound))).toEqual(expect.arrayContaining(podKeys('shop', 'web-1', '10.1.1.2')));
 
-    const deleted = await network.process(change(pod('web-1'), 'delete'));
+    const deleted = await network.delete(pod('web-1'));
     expect(deleted.handlers.map((h) => h.handler)).toEqual(['pod-network', 'ipam']);
     expect(deleted.handlers.map((h) => h.change)).toEqual(['unwired shop/web-1 (10.1.1.2)', 'released 10.1.1.2 of shop/web-1']);
     expect(Object.keys(appliedJson(network.southbound)).sort()).toEqual([...NODE_KEYS].sort());
@@ -153,7 +159,7 @@ describe('pod network', () => {
   test('a modified pod (same address) changes nothing', async () => {
     const network = await rig([pod('web-1')]);
     const commits = network.southbound.transactions.length;
-    const record = await network.process(change(['pod', { name: 'web-1', namespace: 'shop', label: [{ key: 'app', value: 'web' }] }], 'put', pod('web-1')));
+    const record = await network.put(['pod', { name: 'web-1', namespace: 'shop', label: [{ key: 'app', value: 'web' }] }]);
     expect(record.handlers.map((h) => h.change ?? '')).toEqual(['', '']);
     expect(network.southbound.transactions.length).toBe(commits);
   });
@@ -165,11 +171,11 @@ describe('service NAT', () => {
 
   test('maps each service port from the cluster IP to the ready endpoints, whichever arrives first', async () => {
     const network = await rig([pod('web-1'), pod('web-2')]);
-    const first = await network.process(change(endpointsObject('web', 'shop', ['10.1.1.3', '10.1.1.2'], [{ name: 'http', port: 8080 }]), 'put'));
+    const first = await network.put(endpointsObject('web', 'shop', ['10.1.1.3', '10.1.1.2'], [{ name: 'http', port: 8080 }]));
     expect(first.handlers).toEqual([{ handler: 'service-nat', revert: false }]);
     expect(appliedJson(network.southbound)[dnatKey]).toBeUndefined();
 
-    const second = await network.process(change(web, 'put'));
+    const second = await network.put(web);
     expect(second.handlers[0]?.change).toBe('shop/web: 10.96.0.10:80/TCP -> 10.1.1.2:8080, 10.1.1.3:8080');
     expect(appliedJson(network.southbound)[dnatKey]).toEqual({
       label: 'shop-web',
@@ -190,16 +196,16 @@ describe('service NAT', () => {
   test('follows endpoint changes and removes the mapping when no endpoint is ready or the service goes', async () => {
     const network = await rig([web, endpointsObject('web', 'shop', ['10.1.1.2'], [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9100 }])]);
     expect(JSON.stringify(appliedJson(network.southbound)[dnatKey])).toContain('"protocol":"UDP"');
-    await network.process(change(endpointsObject('web', 'shop', ['10.1.1.4'], [{ name: 'http', port: 8081 }]), 'put'));
+    await network.put(endpointsObject('web', 'shop', ['10.1.1.4'], [{ name: 'http', port: 8081 }]));
     expect(appliedJson(network.southbound)[dnatKey]?.stMappings).toEqual([
       { externalIp: '10.96.0.10', externalPort: 80, localIps: [{ vrfId: 1, localIp: '10.1.1.4', localPort: 8081, probability: 1 }], protocol: 'TCP' },
     ]);
-    const emptied = await network.process(change(endpointsObject('web', 'shop', [], []), 'put'));
+    const emptied = await network.put(endpointsObject('web', 'shop', [], []));
     expect(emptied.handlers[0]?.change).toBe('shop/web: no ready endpoints, mapping removed');
     expect(appliedJson(network.southbound)[dnatKey]).toBeUndefined();
-    await network.process(change(endpointsObject('web', 'shop', ['10.1.1.5'], [{ name: 'http', port: 8080 }]), 'put'));
+    await network.put(endpointsObject('web', 'shop', ['10.1.1.5'], [{ name: 'http', port: 8080 }]));
     expect(appliedJson(network.southbound)[dnatKey]).toBeDefined();
-    await network.process(change(web, 'delete'));
+    await network.delete(web);
     expect(appliedJson(network.southbound)[dnatKey]).toBeUndefined();
     expect(Object.keys(appliedJson(network.southbound))).toContain(networkKeys.nat44Global());
   });
@@ -209,7 +215,7 @@ describe('RevertOnFailure: Pod MTU Change', () => {
   test('an MTU the service NAT accepts is committed on every pod interface', async () => {
     const network = await rig([pod('web-1'), pod('web-2')]);
     const change9000 = new PodMtuChange(9000);
-    network.controller.pushEvent(change9000);
+    network.kit.controller.pushEvent(change9000);
     await change9000.wait();
     const applied = appliedJson(network.southbound);
     expect([applied[tapKey('shop', 'web-1')]?.mtu, applied[tapKey('shop', 'web-2')]?.mtu]).toEqual([9000, 9000]);
@@ -220,9 +226,9 @@ describe('RevertOnFailure: Pod MTU Change', () => {
     const before = network.handlerState('pod-network');
     const commits = network.southbound.transactions.length;
     const refused = new PodMtuChange(9216);
-    network.controller.pushEvent(refused);
+    network.kit.controller.pushEvent(refused);
     await expect(refused.wait()).rejects.toBeInstanceOf(MtuRefusedError);
-    const record = network.controller.eventHistory({ last: 1 })[0];
+    const record = network.kit.controller.eventHistory({ last: 1 })[0];
     expect(record?.name).toBe('Pod MTU Change');
     expect(record?.handlers.map((h) => `${h.handler}${h.revert ? ' (revert)' : ''}${h.error ? ' !' : ''}`)).toEqual([
       'pod-network',
@@ -233,7 +239,7 @@ describe('RevertOnFailure: Pod MTU Change', () => {
     expect(network.southbound.transactions.length).toBe(commits);
     expect(appliedJson(network.southbound)[tapKey('shop', 'web-1')]?.mtu).toBe(DEFAULT_POD_MTU);
     // The reverted state is the one later events build on.
-    await network.process(change(pod('web-3'), 'put'));
+    await network.put(pod('web-3'));
     expect(appliedJson(network.southbound)[tapKey('shop', 'web-3')]?.mtu).toBe(DEFAULT_POD_MTU);
   });
 });
@@ -242,7 +248,7 @@ describe('the agent around the handlers', () => {
   test('Shutdown passes through every handler, which leave the network in place', async () => {
     const network = await startNetwork([pod('web-1')]);
     await network.close();
-    const last = network.controller.eventHistory({ last: 1 })[0];
+    const last = network.kit.controller.eventHistory({ last: 1 })[0];
     expect(last?.name).toBe('Shutdown');
     expect(last?.handlers.map((h) => h.handler)).toEqual(['ipam', 'pod-network', 'service-nat']);
     expect(Object.keys(appliedJson(network.southbound))).toContain(tapKey('shop', 'web-1'));
@@ -250,10 +256,10 @@ describe('the agent around the handlers', () => {
 
   test('verification mode finds the handlers\' internal data stable across resyncs', async () => {
     const network = await rig([pod('web-1'), serviceObject('web', 'shop', '10.96.0.10', [{ name: 'http', port: 80 }])], {}, { enableVerification: true });
-    await network.process(change(pod('web-2'), 'put'));
-    await network.process(change(endpointsObject('web', 'shop', ['10.1.1.2'], [{ name: 'http', port: 80 }]), 'put'));
-    await waitFor(() => network.controller.eventHistory().filter((r) => r.name === 'Verification Resync').length >= 3, 'the verification resyncs');
-    const errors = network.controller.eventHistory().flatMap((r) => r.handlers.filter((h) => h.error).map((h) => `#${r.seqNum} ${h.handler}: ${h.error}`));
+    await network.put(pod('web-2'));
+    await network.put(endpointsObject('web', 'shop', ['10.1.1.2'], [{ name: 'http', port: 80 }]));
+    await waitFor(() => network.kit.controller.eventHistory().filter((r) => r.name === 'Verification Resync').length >= 3, 'the verification resyncs');
+    const errors = network.kit.controller.eventHistory().flatMap((r) => r.handlers.filter((h) => h.error).map((h) => `#${r.seqNum} ${h.handler}: ${h.error}`));
     expect(errors).toEqual([]);
   });
 

@@ -148,7 +148,7 @@ describe('a value too big for the protocol, through the controller', () => {
     await controller.start();
     controller.pushEvent(new DBResync());
     controller.pushEvent(new KubeStateChange({ key: 'p1', resource: 'pod', newValue: iface('p1') }));
-    const record = await waitFor(() => controller?.eventHistory().find((r) => r.name === KubeStateChange.eventName), 15_000, 'the event to be processed');
+    const record = await waitFor(() => controller?.eventHistory().find((r) => r.name === KubeStateChange.eventName), 'the event to be processed', 15_000);
     expect(record.txnError).toMatch(/config\/blob\/p1 \(CREATE\): value of \d+ bytes is over/);
     expect(record.txn?.executed.map((op) => `${op.key} ${op.newState}`)).toEqual(['config/interface/p1 CONFIGURED', 'config/blob/p1 FAILED']);
     expect(await states(client)).toEqual({ 'config/blob/p1': 'FAILED', 'config/interface/p1': 'CONFIGURED' });

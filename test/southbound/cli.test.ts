@@ -88,7 +88,7 @@ describe('southbound command line', () => {
     const exit = runSouthboundCommand(['--listen', '127.0.0.1:0', '--rules', rules], { out: (t) => (out += t), signal: stop.signal, logger: silentLogger });
     let client: GrpcSouthbound | undefined;
     try {
-      const address = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 15_000, 'the server to listen');
+      const address = await waitFor(() => /listening on (\S+)/.exec(out)?.[1], 'the server to listen', 15_000);
       client = new GrpcSouthbound({ address, logger: silentLogger, types: testTypes });
       await client.commit(txn([['config/route/eth0/r', route('r', 'eth0')]]));
       expect((await client.getValueStatus('config/route/eth0/r')).state).toBe('PENDING');

@@ -44,16 +44,8 @@ export function connect(server: SouthboundServer, options: Partial<GrpcSouthboun
   return new GrpcSouthbound({ address: server.address, logger: silentLogger, types: testTypes, ...options });
 }
 
-/** Polls a condition (never a fixed sleep as an assertion); fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The testing kit's waitFor: the one the project's tests use. */
+export { waitFor } from '../../src/testing/waitFor';
 
 /** key -> state of every value the southbound holds. */
 export async function states(client: GrpcSouthbound, prefix = ''): Promise<Record<string, string>> {

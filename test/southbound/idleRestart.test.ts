@@ -41,7 +41,7 @@ describe('a southbound restarted while the controller is idle', () => {
     controller = createController({ handlers: [interfaces], southbound, logger: silentLogger });
     await controller.start();
     controller.pushEvent(new DBResync({ kubeState: pods(COUNT) }));
-    await waitFor(() => controller.health().ready && server.engine.dump().length === COUNT, 30_000, 'the startup resync');
+    await waitFor(() => controller.health().ready && server.engine.dump().length === COUNT, 'the startup resync', 30_000);
     const firstInstance = southbound.instanceId;
 
     // Restarted on the same port: a new instance with an empty state; nothing is pushed after it.
@@ -50,11 +50,11 @@ describe('a southbound restarted while the controller is idle', () => {
     server = await startServer({ listen: `127.0.0.1:${port}` });
     expect(server.engine.dump()).toEqual([]);
 
-    await waitFor(() => server.engine.dump().filter((s) => s.state === 'CONFIGURED').length === COUNT, 30_000, 'the applied state to be restored');
+    await waitFor(() => server.engine.dump().filter((s) => s.state === 'CONFIGURED').length === COUNT, 'the applied state to be restored', 30_000);
     expect(southbound.instanceId).toBe(server.engine.instanceId);
     expect(southbound.instanceId).not.toBe(firstInstance);
     // The resync's record is appended once its processing ends, just after its commit.
-    await waitFor(() => controller.eventHistory().length === 2, 15_000, 'the resync to be recorded');
+    await waitFor(() => controller.eventHistory().length === 2, 'the resync to be recorded', 15_000);
     expect(controller.eventHistory().map((r) => r.name)).toEqual(['Database Resync', 'Healing Resync']);
     expect(controller.eventHistory()[1].txn?.resyncType).toBe('full');
   });

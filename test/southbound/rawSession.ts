@@ -45,11 +45,11 @@ export class RawSession {
   }
 
   async hello(): Promise<string> {
-    return waitFor(() => this.received.find((m) => m.hello)?.hello?.instanceId, 15_000, 'the hello');
+    return waitFor(() => this.received.find((m) => m.hello)?.hello?.instanceId, 'the hello', 15_000);
   }
 
   async result(txnId: number): Promise<NonNullable<SessionResponseMessage['result']>> {
-    return waitFor(() => this.received.find((m) => m.result?.txnId === txnId)?.result, 15_000, `the result of ${txnId}`);
+    return waitFor(() => this.received.find((m) => m.result?.txnId === txnId)?.result, `the result of ${txnId}`, 15_000);
   }
 
   close(): void {

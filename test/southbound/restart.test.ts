@@ -72,7 +72,7 @@ describe('southbound restarts', () => {
     server = await startServer({ listen: `127.0.0.1:${port}` });
     const live = client;
     // The controller's healing resync: retried until the southbound answers again.
-    const result = await waitFor(() => live.commit(txn([['a', iface('a')], ['b', iface('b')]], { resync: 'full' })).catch(() => undefined), 15_000, 'reconnection');
+    const result = await waitFor(() => live.commit(txn([['a', iface('a')], ['b', iface('b')]], { resync: 'full' })).catch(() => undefined), 'reconnection', 15_000);
     expect(result.seqNum).toBe(1n);
     expect(await states(client)).toEqual({ a: 'CONFIGURED', b: 'CONFIGURED' });
   });

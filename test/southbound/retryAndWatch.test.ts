@@ -34,7 +34,7 @@ describe('retry and value-status watchers over gRPC', () => {
     await expect(failed).rejects.toMatchObject({ seqNum: 1n, keyErrors: [{ key: 'config/interface/flaky', operation: 'CREATE' }] });
     expect((await client.getValueStatus('config/interface/flaky')).state).toBe('RETRYING');
 
-    await waitFor(() => trail('config/interface/flaky').includes('CONFIGURED'), 15_000, 'the retry to succeed');
+    await waitFor(() => trail('config/interface/flaky').includes('CONFIGURED'), 'the retry to succeed', 15_000);
     expect(trail('config/interface/flaky')).toEqual(['RETRYING', 'RETRYING', 'CONFIGURED']);
     // Each retry is a transaction of its own, with its own sequence number.
     expect(seen.filter((s) => s.key === 'config/interface/flaky').map((s) => s.seqNum)).toEqual([1n, 2n, 3n]);
@@ -47,7 +47,7 @@ describe('retry and value-status watchers over gRPC', () => {
     await expect(client.commit(txn([['config/interface/broken', iface('broken')]], { retry: { periodMs: 10, maxAttempts: 2, expBackoff: false } }))).rejects.toMatchObject({
       keyErrors: [{ key: 'config/interface/broken' }],
     });
-    await waitFor(() => trail('config/interface/broken').includes('FAILED'), 15_000, 'the retries to run out');
+    await waitFor(() => trail('config/interface/broken').includes('FAILED'), 'the retries to run out', 15_000);
     expect(trail('config/interface/broken')).toEqual(['RETRYING', 'RETRYING', 'FAILED']);
     expect(server.engine.pendingRetries).toBe(0);
     expect((await client.getValueStatus('config/interface/broken')).error).toMatch(/injected fault/);
@@ -58,7 +58,7 @@ describe('retry and value-status watchers over gRPC', () => {
     // The period only has to outlast the next commit (milliseconds); it is long for loaded CI machines.
     await expect(client.commit(txn([['config/interface/x', iface('x')]], { retry: { periodMs: 2000, maxAttempts: 1, expBackoff: false } }))).rejects.toThrow();
     await client.commit(txn([['config/interface/x', iface('x', 9000)]]));
-    await waitFor(() => server.engine.pendingRetries === 0, 15_000, 'the retry timer');
+    await waitFor(() => server.engine.pendingRetries === 0, 'the retry timer', 15_000);
     expect(server.engine.recordedTxns().map((t) => t.txnType)).toEqual(['nb', 'nb']);
     expect((await client.getValueStatus('config/interface/x')).state).toBe('CONFIGURED');
   });
@@ -67,7 +67,7 @@ describe('retry and value-status watchers over gRPC', () => {
     await client.commit(txn([['config/route/eth0/r1', route('r1', 'eth0')], ['config/route/eth0/r2', route('r2', 'eth0')]]));
     await client.commit(txn([['config/interface/eth0', iface('eth0')]]));
     await client.commit(txn([['config/interface/eth0', null]]));
-    await waitFor(() => trail('config/interface/eth0').includes('REMOVED'), 15_000, 'the status changes');
+    await waitFor(() => trail('config/interface/eth0').includes('REMOVED'), 'the status changes', 15_000);
     expect(seen.map((s) => `${s.key}=${s.state}`)).toEqual([
       'config/route/eth0/r1=PENDING',
       'config/route/eth0/r2=PENDING',

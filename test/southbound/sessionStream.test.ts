@@ -31,9 +31,9 @@ describe('the Session stream of the reference southbound', () => {
     await session.hello();
     session.send({ txnId: 1, begin: { valueCount: 2 }, values: [keyValue('a', iface('a'))] });
     session.send({ txnId: 1, values: [keyValue('b', iface('b'))] });
-    await waitFor(() => server.stats.partsReceived === 2, 15_000, 'both parts to arrive');
+    await waitFor(() => server.stats.partsReceived === 2, 'both parts to arrive', 15_000);
     session.cancel();
-    await waitFor(() => server.stats.txnsDiscarded === 1, 15_000, 'the server to drop the transaction');
+    await waitFor(() => server.stats.txnsDiscarded === 1, 'the server to drop the transaction', 15_000);
     expect(server.stats.commitsApplied).toBe(0);
     expect(server.engine.dump()).toEqual([]);
     expect(server.engine.recordedTxns()).toEqual([]);
@@ -110,7 +110,7 @@ describe('the Session stream of the reference southbound', () => {
     session = new RawSession(server);
     await session.hello();
     session.send({ txnId: 1, begin: { valueCount: 2 }, values: [keyValue('a', iface('a'))] });
-    await waitFor(() => server.stats.partsReceived === 1, 15_000, 'the first part to arrive');
+    await waitFor(() => server.stats.partsReceived === 1, 'the first part to arrive', 15_000);
     const engine = server.engine;
     await server.stop();
     const status = await session.status;

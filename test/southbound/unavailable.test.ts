@@ -43,7 +43,7 @@ describe('every way the southbound can be out of reach is SouthboundUnavailableE
     const partsBefore = setup.server.stats.partsReceived;
     setup.proxy.holdUpstreamAfter(100 * 1024);
     const outcome = setup.client.commit(txn(manyValues())).catch((error: unknown) => error);
-    await waitFor(() => setup.server.stats.partsReceived > partsBefore, 15_000, 'a first part to reach the southbound');
+    await waitFor(() => setup.server.stats.partsReceived > partsBefore, 'a first part to reach the southbound', 15_000);
     // Wrapped: an async function returning the promise itself would wait for it.
     return { outcome };
   }
@@ -80,7 +80,7 @@ describe('every way the southbound can be out of reach is SouthboundUnavailableE
     expect(error).toBeInstanceOf(SouthboundConnectionLostError);
     expect(error).toBeInstanceOf(SouthboundUnavailableError);
     expect(error).toMatchObject({ sent: false, seqNum: undefined });
-    await waitFor(() => setup.server.stats.txnsDiscarded === 1, 15_000, 'the southbound to drop the transaction');
+    await waitFor(() => setup.server.stats.txnsDiscarded === 1, 'the southbound to drop the transaction', 15_000);
     expect(setup.server.engine.dump().map((s) => s.key)).toEqual(['first']);
   });
 
@@ -104,11 +104,11 @@ describe('every way the southbound can be out of reach is SouthboundUnavailableE
     expect(error).toBeInstanceOf(SouthboundUnavailableError);
     // What was held back reaches the southbound now, the cancel of the session last.
     setup.proxy.release();
-    await waitFor(() => setup.server.stats.txnsDiscarded === 1, 15_000, 'the southbound to drop the transaction');
+    await waitFor(() => setup.server.stats.txnsDiscarded === 1, 'the southbound to drop the transaction', 15_000);
     expect(setup.server.engine.dump().map((s) => s.key)).toEqual(['first']);
 
     // Commits go through again on the new session.
-    const result = await waitFor(() => setup.client.commit(txn([['after', iface('after')]])).catch(() => undefined), 15_000, 'a commit on a new session');
+    const result = await waitFor(() => setup.client.commit(txn([['after', iface('after')]])).catch(() => undefined), 'a commit on a new session', 15_000);
     expect(result.seqNum).toBe(2n);
   });
 });

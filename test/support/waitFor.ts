@@ -1,14 +1,5 @@
-/**
- * Waits until `condition` holds, polling on timers; fails with `what` after a generous limit.
- * Tests assert on conditions, never on a sleep.
- */
-export async function waitFor(condition: () => boolean, what: string, limitMs = 20000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** The testing kit's waitFor (src/testing/waitFor.ts): the one the project's tests use. */
+export { waitFor } from '../../src/testing/waitFor';
 
 /** A promise with its resolve/reject exposed, to hold a handler in place while a test looks. */
 export interface Gate<T = void> {
