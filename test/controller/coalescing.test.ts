@@ -192,6 +192,8 @@ interface ModeRun {
   applied: Record<string, unknown>;
   /** Per coalesced commit: the events that staged a failed key must be exactly the failed ones. */
   attributionMismatches: string[];
+  /** Some commit failed on external-config keys alone, which needs no healing. */
+  externalAloneFailed: boolean;
 }
 
 /**
@@ -252,8 +254,24 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
       if (ownFailed !== (record.txnError !== undefined)) attributionMismatches.push(`#${record.seqNum}: own keys failed ${ownFailed}, txnError ${record.txnError}`);
     }
     expect(controller.health()).toMatchObject({ live: true, ready: true });
-    expect(jsonMap(southbound.applied)).toEqual(jsonMap(expectedSouthbound(world.pods, world.external)));
-    return { results: records.map(result), applied: jsonMap(southbound.applied), attributionMismatches };
+    // A commit failing only on keys no handler ever wrote is a failure of external config alone:
+    // it needs no healing (docs/semantics.md, step 9), so such a key stays unapplied until the next resync.
+    const handlerKeys = new Set([...ownKeys.values()].flatMap((keys) => [...keys]));
+    const externalAloneFailed = records.some((record) => {
+      const failed = (record.txn?.executed ?? []).filter((op) => op.error !== undefined).map((op) => op.key);
+      return failed.length > 0 && failed.every((key) => !handlerKeys.has(key));
+    });
+    const applied = jsonMap(southbound.applied);
+    const expected = jsonMap(expectedSouthbound(world.pods, world.external));
+    if (!externalAloneFailed) expect(applied).toEqual(expected);
+    // Whatever healing left, a resync of the world converges the southbound to it.
+    controller.pushEvent(world.currentResync());
+    await waitFor(
+      () => controller.eventHistory().filter((r) => r.name !== HealingResync.eventName).length === pushed.length + 1 && quiet(controller),
+      'the final resync processed',
+    );
+    expect(jsonMap(southbound.applied)).toEqual(expected);
+    return { results: records.map(result), applied, externalAloneFailed, attributionMismatches };
   } finally {
     await controller.close();
   }
@@ -278,7 +296,7 @@ describe('coalesced and strict modes', () => {
         const strict = await runMode(input, false, true);
         const coalesced = await runMode(input, true, true);
         expect(coalesced.attributionMismatches).toEqual([]);
-        expect(coalesced.applied).toEqual(strict.applied);
+        if (!strict.externalAloneFailed && !coalesced.externalAloneFailed) expect(coalesced.applied).toEqual(strict.applied);
       }),
       { numRuns: 30 },
     );

@@ -112,6 +112,13 @@ export class World {
     return new DBResync({ kubeState: new Map([[POD_RESOURCE, kubeValues]]), externalConfig });
   }
 
+  /** A DBResync of the world as it is now. */
+  currentResync(): DBResync {
+    const kubeValues: KeyValuePairs = new Map();
+    for (const p of this.pods.values()) kubeValues.set(p.name, pod(p.name, p.namespace, p.ip));
+    return new DBResync({ kubeState: new Map([[POD_RESOURCE, kubeValues]]), externalConfig: new Map(this.external) });
+  }
+
   event(cmd: Command): Event {
     if (cmd.kind === 'resync') return this.resync(cmd.pods, cmd.external);
     if (cmd.kind === 'kube') {
