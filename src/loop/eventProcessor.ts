@@ -352,6 +352,7 @@ export class EventProcessor {
     if (!run.joins) {
       this.decideFatal(run);
       this.finish(run);
+      run.release();
       return undefined;
     }
     this.batch.add(run);
@@ -392,6 +393,7 @@ export class EventProcessor {
     for (const run of runs) {
       this.decideFatal(run);
       this.finish(run);
+      run.release();
     }
   }
 
@@ -495,6 +497,7 @@ export class EventProcessor {
     const { event, error } = run;
     const record = run.startRecord(deps.clock.now());
     record.processingEnd = deps.clock.now();
+    record.seal();
     // What follows must not keep the event from being finished: each step is guarded.
     try {
       deps.history.append(record);

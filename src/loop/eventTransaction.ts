@@ -3,14 +3,29 @@ import type { UpdateOperations } from '../api/transaction';
 import type { KeyValuePairs, ProtoMessage } from '../api/types';
 import { messageType } from '../protobuf/merge';
 
+/** The values of a released transaction: never written to, since a released transaction is sealed. */
+const RELEASED: KeyValuePairs = new Map();
+
 /**
  * The operations the handlers add for one event. A plain object on purpose: handlers call
  * put/delete many times per event, so this stays off the actor system (see docs/architecture.md).
  */
 export class EventTransaction implements UpdateOperations {
   /** The handlers' own values in order of first write; `null` = delete. */
-  readonly ownValues: KeyValuePairs = new Map();
+  get ownValues(): KeyValuePairs {
+    return this.values;
+  }
+  private values: KeyValuePairs = new Map();
   private sealed = false;
+
+  /**
+   * Drops the values once the event is finished (the map itself is left as it is: a southbound may
+   * keep it). See EventRun.release.
+   */
+  release(): void {
+    this.sealed = true;
+    this.values = RELEASED;
+  }
 
   /**
    * No more operations: the event's handler stage is over. A handler that timed out and writes
@@ -27,17 +42,17 @@ export class EventTransaction implements UpdateOperations {
       throw new InvalidValueError(`put of "${key}" without a value (use delete to remove a key)`);
     }
     messageType(value, `value of "${key}"`);
-    this.ownValues.set(key, value);
+    this.values.set(key, value);
   }
 
   delete(key: string): void {
     this.checkOpen();
     checkKey(key);
-    this.ownValues.set(key, null);
+    this.values.set(key, null);
   }
 
   get(key: string): ProtoMessage | undefined {
-    return this.ownValues.get(key) ?? undefined;
+    return this.values.get(key) ?? undefined;
   }
 
   private checkOpen(): void {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { VerificationMismatchError } from '../api/errors';
-import type { EventRecord } from '../api/history';
+import type { HistoryRecord } from './eventRecord';
 import type { HandlerCall } from '../../actors/handlerActor';
 import type { Asker, CallOutcome } from '../../actors/request';
 import type { HandlerRef } from './eventRun';
@@ -41,14 +41,13 @@ export class VerificationCheck {
   }
 
   /** Logs each mismatch as an error and notes it on the handler's history entry. */
-  async after(record: EventRecord): Promise<void> {
+  async after(record: HistoryRecord): Promise<void> {
     for (const [handler, before] of this.before_) {
       const after = await this.describe(handler);
       if (after === undefined || after === before) continue;
       const mismatch = new VerificationMismatchError(handler.name, before, after);
       this.deps.logger.error({ seqNum: record.seqNum, handler: handler.name, before, after, err: mismatch }, 'verification failed');
-      const entry = record.handlers.find((h) => h.handler === handler.name && !h.revert);
-      if (entry && !entry.error) entry.error = mismatch.message;
+      record.noteCallError(handler.name, mismatch.message);
     }
   }
 }
