@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import { Subject } from 'rxjs/internal/Subject'; // not 'rxjs': see src/loop/eventQueue.ts
 import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
@@ -126,12 +126,22 @@ function isBlocking(event: Event): boolean {
   }
 }
 
+/**
+ * pino is loaded here, when the embedder passed no logger, not with the module: it is about a
+ * third of the main entry's load time, and an embedder usually brings a logger of its own.
+ */
+function defaultLogger(): Logger {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pino = require('pino') as typeof import('pino');
+  return pino({ name: 'controller' });
+}
+
 /** Creates the controller: the machine with its actors, the queues and the state they share. */
 export function createController(options: ControllerOptions): Controller {
   const config = resolveControllerConfig(options.config);
   const handlersByName = checkHandlers(options.handlers);
   const handlerNames = [...handlersByName.keys()];
-  const logger = controllerLogger(options.logger ?? pino({ name: 'controller' }));
+  const logger = controllerLogger(options.logger ?? defaultLogger());
   const clock = options.clock ?? systemClock;
   const externalSources = options.externalSources ?? [];
 

@@ -1,4 +1,6 @@
-import { stdSerializers, type Logger } from 'pino';
+import type { Logger } from 'pino';
+// pino's own serializer, without loading pino: the main entry loads pino only for a default logger.
+import { err as serializeError } from 'pino-std-serializers';
 import type { EventRecord } from '../api/history';
 import { methodName } from '../api/enums';
 import { describeThrown } from '../api/errors';
@@ -64,7 +66,7 @@ export class EventLog {
  */
 export function safeErrorSerializer(error: unknown): unknown {
   try {
-    return stdSerializers.err(error as Error);
+    return serializeError(error as Error);
   } catch {
     return { type: 'UnprintableError', message: describeThrown(error) };
   }
