@@ -9,7 +9,7 @@ import { BadKeys, type BadKeysStatus } from './badKeys';
 import { ConnectionProbe } from './connectionProbe';
 import { WatchCompactedError } from './errors';
 import { KSR_PREFIX } from './keys';
-import type { LocalMirror } from './localMirror';
+import type { LocalMirror, MirrorWrite } from './localMirror';
 import { MirrorUpdater, type MirrorStatus } from './mirrorUpdater';
 import type { ResourceRegistry } from './registry';
 import { badEntries, decodeSnapshot } from './resyncSnapshot';
@@ -86,6 +86,10 @@ export class DbWatcher {
   private started = false;
   private closed = false;
   private lastResync: ResyncSource | undefined;
+  /** Watch changes not taken yet: they are taken together, so that their mirror writes share one disk sync. */
+  private pendingChanges: { epoch: number; change: StoreChange }[] = [];
+  /** Settles when the pending changes are handled. */
+  private changesHandled: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DbWatcherOptions) {
     this.decoder = new StoreKeyDecoder(options.registry, options.agentLabel);
@@ -196,7 +200,7 @@ export class DbWatcher {
       await this.mirror?.rewrite(snapshot.entries, decoded.badKeys);
       // Watching from the snapshot's revision + 1 continues it exactly: nothing missed, nothing twice.
       this.watch = await store.watch(this.decoder.prefixes(), snapshot.revision + 1, {
-        onChange: (change) => this.queue.run(() => this.applyChange(epoch, change)),
+        onChange: (change) => this.changeArrived(epoch, change),
         onError: (err) => this.onWatchError(epoch, err),
       });
       if (this.closed || epoch !== this.epoch) {
@@ -265,11 +269,48 @@ export class DbWatcher {
     }
   }
 
-  private async applyChange(epoch: number, change: StoreChange): Promise<void> {
-    if (epoch !== this.epoch || !this.passChanges || this.closed) return;
+  /**
+   * Queues a watch change; one task takes every change that arrived before it runs. It is queued
+   * after the current turn of the event loop, so that the changes of every watch response read in
+   * this turn go into one batch. The promise settles when the change is handled.
+   */
+  private changeArrived(epoch: number, change: StoreChange): Promise<void> {
+    this.pendingChanges.push({ epoch, change });
+    if (this.pendingChanges.length === 1) {
+      this.changesHandled = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.queue.run(() => this.applyChanges()));
+    }
+    return this.changesHandled;
+  }
+
+  /**
+   * Applies the changes that arrived, in order: the mirror first (one transaction for all of
+   * them: a disk sync per change would cap the watcher at a few thousand changes per second),
+   * then one event per change for the handlers. What the handlers are given is always in the
+   * mirror, as with one change at a time.
+   */
+  private async applyChanges(): Promise<void> {
+    const changes = this.pendingChanges;
+    this.pendingChanges = [];
+    const writes: MirrorWrite[] = [];
+    const events: { epoch: number; key: string; event: KubeStateChange | ExternalConfigChange }[] = [];
+    for (const { epoch, change } of changes) {
+      const event = this.prepareChange(epoch, change, writes);
+      if (event) events.push({ epoch, key: change.key, event });
+    }
+    await this.mirror?.apply(writes);
+    for (const { epoch, key, event } of events) {
+      // The watch stopped counting while the mirror was written: the next resync has the change.
+      if (epoch !== this.epoch || this.closed) return;
+      this.passOn(key, event);
+    }
+  }
+
+  /** Decodes a change and records it; returns its event for the handlers, if it has one, and adds its mirror write. */
+  private prepareChange(epoch: number, change: StoreChange, writes: MirrorWrite[]): KubeStateChange | ExternalConfigChange | undefined {
+    if (epoch !== this.epoch || !this.passChanges || this.closed) return undefined;
     const { logger } = this.options;
     const target = this.decoder.classify(change.key);
-    if (target.kind === 'ignored' || this.watchedKeys.isStale(change.key, change.revision)) return;
+    if (target.kind === 'ignored' || this.watchedKeys.isStale(change.key, change.revision)) return undefined;
     const prevValue = this.watchedKeys.lastValue(change.key);
     let newValue: ProtoMessage | undefined;
     if (change.type === 'put') {
@@ -280,30 +321,28 @@ export class DbWatcher {
         this.watchedKeys.recordSkipped(change.key, change.revision);
         this.badKeys.report(change.key, change.revision, err, prevValue !== undefined);
         logger.warn({ err, key: change.key, revision: change.revision, keptLastGood: prevValue !== undefined }, 'bad value: reported, last good value kept if any');
-        return;
+        return undefined;
       }
     }
     this.badKeys.clear(change.key);
     if (change.type === 'delete' && prevValue === undefined) {
       this.watchedKeys.record(change.key, change.revision, undefined);
       // The handlers never saw the key (unknown, or never decodable): nothing to delete for them.
-      if (target.kind === 'kube') await this.mirror?.delete(change.key);
-      return;
+      if (target.kind === 'kube') writes.push({ key: change.key });
+      return undefined;
     }
     this.watchedKeys.record(change.key, change.revision, newValue);
-
-    let event: KubeStateChange | ExternalConfigChange;
     if (target.kind === 'kube') {
-      await (change.type === 'put' ? this.mirror?.put(change.key, change.value) : this.mirror?.delete(change.key));
-      event = new KubeStateChange({ key: target.key, resource: target.resource, prevValue, newValue });
-    } else {
-      event = new ExternalConfigChange(DB_EXTERNAL_SOURCE);
-      event.updatedKVs.set(target.key, newValue ?? null);
+      writes.push(change.type === 'put' ? { key: change.key, value: change.value } : { key: change.key });
+      return new KubeStateChange({ key: target.key, resource: target.resource, prevValue, newValue });
     }
-    if (epoch !== this.epoch || this.closed) {
-      // The watch stopped counting while the mirror was written: the next resync has the change.
-      return;
-    }
+    const event = new ExternalConfigChange(DB_EXTERNAL_SOURCE);
+    event.updatedKVs.set(target.key, newValue ?? null);
+    return event;
+  }
+
+  private passOn(key: string, event: KubeStateChange | ExternalConfigChange): void {
+    const { logger } = this.options;
     try {
       this.options.eventLoop.pushEvent(event);
     } catch (err) {
@@ -314,7 +353,7 @@ export class DbWatcher {
         return;
       }
       // The change cannot be queued: a resync brings the handlers up to date, nothing is lost.
-      logger.warn({ err: toError(err), key: change.key }, 'change not queued: requesting a resync');
+      logger.warn({ err: toError(err), key }, 'change not queued: requesting a resync');
       this.requestResync();
     }
   }

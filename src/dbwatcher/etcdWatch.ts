@@ -87,8 +87,13 @@ export class EtcdWatch implements StoreWatch {
       const revision = Number(event.kv.mod_revision);
       const change: StoreChange =
         event.type === 'Put' ? { type: 'put', key, value: event.kv.value, revision } : { type: 'delete', key, revision };
-      void this.queue.run(async () => {
-        if (!this.closed && !this.failed) await this.listener.onChange(change);
+      void this.queue.run(() => {
+        if (this.closed || this.failed) return;
+        // Not awaited: the listener takes changes as they come and handles them in batches (the
+        // DB watcher writes a batch to its local mirror in one transaction). A listener that
+        // cannot take a change breaks the watch: the watcher resyncs.
+        const handled = this.listener.onChange(change);
+        if (handled) handled.catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
       });
     }
   }

@@ -6,6 +6,12 @@ import type { LmdbStore } from './lmdbStore';
 import type { ResourceRegistry } from './registry';
 import type { StoredEntry } from './store';
 
+/** A change of the mirror: a put when `value` is given, else a delete. */
+export interface MirrorWrite {
+  key: string;
+  value?: Buffer;
+}
+
 /**
  * The local copy of the Kubernetes state (the KSR prefix only; external config is not
  * mirrored, as in the original), so that an agent can start while the remote DB is
@@ -32,12 +38,9 @@ export class LocalMirror {
     return this.store.replacePrefix(KSR_PREFIX, wanted, untouched);
   }
 
-  async put(key: string, value: Buffer): Promise<void> {
-    await this.store.put(key, value);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.store.delete(key);
+  /** Puts (`value` given) and deletes, in order, in one transaction. */
+  async apply(writes: readonly MirrorWrite[]): Promise<void> {
+    await this.store.apply(writes);
   }
 
   /** The mirrored kube state, decoded; undecodable entries are logged and left out. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LocalMirror } from './localMirror';
+import type { LocalMirror, MirrorWrite } from './localMirror';
 import type { StoredEntry } from './store';
 
 /** What the agent's metrics and `/controller/state` read about the local mirror. */
@@ -56,12 +56,10 @@ export class MirrorUpdater {
     }
   }
 
-  async put(key: string, value: Buffer): Promise<void> {
-    await this.options.mirror.put(key, value).catch((err: unknown) => this.failed(err, `put ${key}`));
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.options.mirror.delete(key).catch((err: unknown) => this.failed(err, `delete ${key}`));
+  /** The changes of one batch of watch events, in one transaction (one disk sync). */
+  async apply(writes: readonly MirrorWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.options.mirror.apply(writes).catch((err: unknown) => this.failed(err, `write of ${writes.length} keys`));
   }
 
   close(): void {
