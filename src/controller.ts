@@ -131,7 +131,7 @@ function isBlocking(event: Event): boolean {
  * third of the main entry's load time, and an embedder usually brings a logger of its own.
  */
 function defaultLogger(): Logger {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when no logger is given.
   const pino = require('pino') as typeof import('pino');
   return pino({ name: 'controller' });
 }
