@@ -8,7 +8,7 @@ import type { KeyValuePairs } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
-import { isThenable, replyWithResult, type CallTimeLimit, type Request } from './request';
+import { isThenable, replyWithResult, type CallOutcome, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
 /** What the southbound should do with a commit. */
@@ -79,7 +79,8 @@ export interface TransactionActorDeps {
 
 const NO_MERGE_ERRORS: readonly ExternalConfigMergeError[] = Object.freeze([]);
 
-function onlyExternalConfigFailed(error: Error, ownValues: KeyValuePairs, state: ConfigState): boolean {
+/** Every failed key of `error` is external config: neither one of the handlers' own values nor internal config. */
+export function onlyExternalConfigFailed(error: Error, ownValues: KeyValuePairs, state: ConfigState): boolean {
   if (!(error instanceof TransactionError) || error.initError || error.keyErrors.length === 0) return false;
   return error.keyErrors.every(({ key }) => !ownValues.has(key) && !state.internalConfig.has(key));
 }
@@ -102,6 +103,11 @@ function failedOutcome(error: Error, onlyExternal: boolean, mergeErrors: readonl
     onlyExternalConfigFailed: onlyExternal,
     mergeErrors,
   };
+}
+
+/** The outcome of a commit call: a call that failed (the actor could not answer) failed its commit. */
+export function commitOutcome(settled: CallOutcome<CommitOutcome>): CommitOutcome {
+  return settled.ok ? settled.value : failedOutcome(settled.error, false, NO_MERGE_ERRORS);
 }
 
 /**

@@ -11,8 +11,3 @@ export function duration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
-
-/** Last segment of a dotted state id: `controller.running.loop.idle` -> `idle`. */
-export function stateLabel(id: string): string {
-  return id.slice(id.lastIndexOf('.') + 1);
-}

@@ -37,7 +37,6 @@ export class DashboardStore {
   transitions: StateChange[] = [];
   /** Events older than those kept were dropped from the page. */
   eventsTrimmed = false;
-  version = 0;
 
   private readonly listeners = new Set<() => void>();
   private frame: number | undefined;
@@ -131,7 +130,6 @@ export class DashboardStore {
   }
 
   private changed(): void {
-    this.version++;
     if (this.frame !== undefined) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = undefined;

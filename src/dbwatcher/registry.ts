@@ -42,7 +42,8 @@ export function builtinProtoDir(): string {
   return join(packageRoot(), 'src', 'dbwatcher', 'proto');
 }
 
-function longestPrefixMatch<T extends { keyPrefix: string }>(items: Iterable<T>, key: string): T | undefined {
+/** The item whose `keyPrefix` is the longest prefix of `key`. */
+export function longestPrefixMatch<T extends { keyPrefix: string }>(items: Iterable<T>, key: string): T | undefined {
   let best: T | undefined;
   for (const item of items) {
     if (key.startsWith(item.keyPrefix) && (!best || item.keyPrefix.length > best.keyPrefix.length)) best = item;

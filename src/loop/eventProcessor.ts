@@ -18,7 +18,7 @@ import type { ResyncType } from '../api/southbound';
 import type { LoopNotification, LoopPhase } from '../../machines/controller.events';
 import type { HandlerCall } from '../../actors/handlerActor';
 import { Asker, type CallOutcome, type Request } from '../../actors/request';
-import type { CommitCall, CommitOutcome, CommitStagedCall, StageCall, StageOutcome } from '../../actors/transactionActor';
+import { commitOutcome, type CommitCall, type CommitOutcome, type CommitStagedCall, type StageCall, type StageOutcome } from '../../actors/transactionActor';
 import { applyBookkeeping } from './bookkeeping';
 import { CoalescedBatch } from './coalescedBatch';
 import type { ConfigState } from './configState';
@@ -81,9 +81,9 @@ const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
  * never throws and finishes every event exactly once: a defect in an event, a handler or a step
  * becomes that event's error.
  *
- * The steps are a generator run by `runSteps`: they go on synchronously while every call answers
- * at once, and continue asynchronously only after a call that returned a promise. Synchronous
- * handlers therefore cost no promise and no microtask per event.
+ * The steps are methods that go on to the next synchronously while every call answers at once,
+ * and continue asynchronously only after a call that returned a promise: synchronous handlers
+ * cost no promise and no microtask per event.
  *
  * With `coalesceUpdates`, consecutive best-effort updates form a batch: each goes through the
  * handlers on its own (its own record, change lines and `done()`), its transaction is staged with
@@ -275,7 +275,7 @@ export class EventProcessor {
 
   private recordCommit(run: EventRun, settled: CallOutcome<CommitOutcome>, start: number): void {
     if (run.timed && (!settled.ok || settled.value.committed)) run.commitDurationMs = performance.now() - start;
-    run.recordCommit(settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] });
+    run.recordCommit(commitOutcome(settled));
   }
 
   /** Step 10: revert, from the `from`-th handler to revert on. */
@@ -369,7 +369,7 @@ export class EventProcessor {
     if (staged.length === 0) return this.finishBatch(runs);
     const start = staged[0].timed ? performance.now() : 0;
     const concludeWith = (settled: CallOutcome<CommitOutcome>): void => {
-      const outcome: CommitOutcome = settled.ok ? settled.value : { committed: true, error: settled.error, onlyExternalConfigFailed: false, mergeErrors: [] };
+      const outcome = commitOutcome(settled);
       const commitDurationMs = staged[0].timed ? performance.now() - start : undefined;
       const batch = outcome.committed ? { first: staged[0].seqNum, size: staged.length } : undefined;
       for (const run of staged) {
@@ -408,7 +408,7 @@ export class EventProcessor {
   }
 
   private coalescable(run: EventRun): boolean {
-    return this.deps.config.coalesceUpdates && run.updateEvent !== undefined && !run.revertOnFailure && this.coalescableEvent(run.event);
+    return run.updateEvent !== undefined && this.coalescableEvent(run.event);
   }
 
   /**

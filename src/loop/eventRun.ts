@@ -6,7 +6,7 @@ import type { HandlerRecord } from '../api/history';
 import { HistoryRecord } from './eventRecord';
 import { EventTransaction } from './eventTransaction';
 import type { CallOutcome } from '../../actors/request';
-import type { CommitOutcome, StageOutcome } from '../../actors/transactionActor';
+import { onlyExternalConfigFailed, type CommitOutcome, type StageOutcome } from '../../actors/transactionActor';
 import type { ConfigState } from './configState';
 import type { CurrentEvent } from './eventProcessor';
 import type { VerificationCheck } from './verification';
@@ -283,8 +283,7 @@ export class EventRun {
       return;
     }
     const ownError = new TransactionError({ keyErrors: own, seqNum: error.seqNum, recorded: error.recorded, cause: error });
-    const onlyExternal = own.every(({ key }) => !this.txn.ownValues.has(key) && !state.internalConfig.has(key));
-    this.recordCommitError(ownError, onlyExternal);
+    this.recordCommitError(ownError, onlyExternalConfigFailed(ownError, this.txn.ownValues, state));
   }
 
   private recordCommitError(error: Error, onlyExternalConfigFailed: boolean): void {

@@ -11,8 +11,7 @@ import { InMemorySouthbound } from '../southbound/memory';
 export class FakeSouthbound extends InMemorySouthbound {
   /** The applied values as plain JSON (`message.toJSON()`), key -> value, keys sorted; only keys under `prefix` when given. */
   appliedJson(prefix = ''): Record<string, unknown> {
-    const keys = [...this.applied.keys()].filter((key) => key.startsWith(prefix)).sort();
-    return Object.fromEntries(keys.map((key) => [key, jsonOf(this.applied.get(key) as ProtoMessage)]));
+    return Object.fromEntries(this.appliedKeys(prefix).map((key) => [key, jsonOf(this.applied.get(key) as ProtoMessage)]));
   }
 
   /** The applied keys, sorted; only those under `prefix` when given. */

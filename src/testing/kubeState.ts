@@ -3,7 +3,7 @@ import { describeThrown } from '../api/errors';
 import { KubeStateChange } from '../api/events/kubeStateChange';
 import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../api/types';
 import { messageFromJson } from '../dbwatcher/jsonCodec';
-import type { ExternalConfigModel, ResourceRegistry } from '../dbwatcher/registry';
+import { longestPrefixMatch, type ExternalConfigModel, type ResourceRegistry } from '../dbwatcher/registry';
 import { TestFixtureError } from './errors';
 
 /** A plain object of a protobuf message: field names as in the .proto file (`ip_address`) or lowerCamel (`ipAddress`). */
@@ -132,10 +132,7 @@ export class ExternalConfigFixture {
     const types = this.types;
     if (!types) throw new TestFixtureError(`external config "${key}" needs a protobufjs Type: give createTestController an externalConfig type`);
     if (!Array.isArray(types)) return types as Type;
-    let best: ExternalConfigModel | undefined;
-    for (const model of types as readonly ExternalConfigModel[]) {
-      if (key.startsWith(model.keyPrefix) && (!best || model.keyPrefix.length > best.keyPrefix.length)) best = model;
-    }
+    const best = longestPrefixMatch(types as readonly ExternalConfigModel[], key);
     if (!best) throw new TestFixtureError(`no external config model matches "${key}" (prefixes: ${types.map((m) => m.keyPrefix).join(', ')})`);
     return best.type;
   }

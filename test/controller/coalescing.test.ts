@@ -21,7 +21,7 @@ import {
 import { InMemorySouthbound } from '../../src/southbound/memory';
 import { jsonMap, pod, value } from '../support/messages';
 import { expectedSouthbound, namespaceHandler, podHandler, type FailureScript } from '../support/modelPodConfig';
-import { scenario, World, type Scenario } from '../support/podScenario';
+import { quiet, scenario, World, type Scenario } from '../support/podScenario';
 import { gate, waitFor } from '../support/waitFor';
 import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
 
@@ -177,12 +177,6 @@ function result(record: EventRecord): string {
   return errors.length === 0 ? 'ok' : errors.join('; ');
 }
 
-function quiet(controller: Controller): boolean {
-  const snapshot = controller.actor.getSnapshot().value as { running?: { loop: string; healing: string } };
-  const depths = controller.queueDepths();
-  return snapshot.running?.loop === 'idle' && snapshot.running.healing === 'clear' && depths.main + depths.followUp + depths.delayed === 0;
-}
-
 /** Makes sure the properties are not vacuous: batches did form, and some of them met key failures. */
 const stats = { coalescedEvents: 0, coalescedFailures: 0 };
 
@@ -291,6 +285,7 @@ describe('coalesced and strict modes', () => {
   });
 
   test('with key failures an event fails exactly when its own keys failed, and after healing both converge to the same state', async () => {
+    stats.coalescedEvents = stats.coalescedFailures = 0;
     await fc.assert(
       fc.asyncProperty(scenario, async (input) => {
         const strict = await runMode(input, false, true);

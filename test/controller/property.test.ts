@@ -8,11 +8,11 @@ import pino from 'pino';
 import type { Event } from '../../src/api/event';
 import { DBResync, ExternalConfigChange, HealingResync } from '../../src/api/events';
 import type { EventRecord } from '../../src/api/history';
-import { createController, type Controller } from '../../src/controller';
+import { createController } from '../../src/controller';
 import { InMemorySouthbound } from '../../src/southbound/memory';
 import { jsonMap, value } from '../support/messages';
 import { expectedSouthbound, namespaceHandler, podHandler, type FailureScript } from '../support/modelPodConfig';
-import { scenario, World, type Failures, type Scenario } from '../support/podScenario';
+import { quiet, scenario, World, type Failures, type Scenario } from '../support/podScenario';
 import { waitFor } from '../support/waitFor';
 
 function failed(record: EventRecord): boolean {
@@ -21,13 +21,6 @@ function failed(record: EventRecord): boolean {
 
 function isAfterErrorHealing(record: EventRecord): boolean {
   return record.name === HealingResync.eventName && record.description.includes('after error');
-}
-
-/** Idle, nothing queued, no healing scheduled or queued. */
-function quiet(controller: Controller): boolean {
-  const value = controller.actor.getSnapshot().value as { running?: { loop: string; healing: string } };
-  const depths = controller.queueDepths();
-  return value.running?.loop === 'idle' && value.running.healing === 'clear' && depths.main + depths.followUp + depths.delayed === 0;
 }
 
 const stats = { runs: 0, runsWithFailures: 0, runsWithoutFailures: 0, southboundFailures: 0, healings: 0 };

@@ -58,6 +58,11 @@ async function compileIn(kind: ModuleKind): Promise<void> {
   writeFileSync(join(project, 'checks', 'types.ts'), TYPES_PROGRAM);
   const result = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, timeoutMs: 300_000 });
   compiled[kind] = result.stdout + result.stderr;
+  // The per-file checks look for lines naming their file: a tsc that failed as a whole (no
+  // compiler, a bad tsconfig) names none, and must not pass them.
+  const perFile = /\.ts\(\d+,\d+\): error TS/;
+  const wholeFailure = result.code !== 0 && !compiled[kind].split('\n').some((line) => perFile.test(line));
+  if (wholeFailure) throw new Error(`tsc failed in the ${kind} project (exit ${result.code}):\n${compiled[kind]}`);
 }
 
 beforeAll(async () => {

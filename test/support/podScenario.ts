@@ -3,6 +3,7 @@
  * and `World`, the test's own account of the kube state and the external config.
  */
 import fc from 'fast-check';
+import type { Controller } from '../../src/controller';
 import type { Event } from '../../src/api/event';
 import { DBResync, ExternalConfigChange, KubeStateChange } from '../../src/api/events';
 import type { KeyValuePairs, ProtoMessage } from '../../src/api/types';
@@ -99,17 +100,9 @@ export class World {
   resync(pods: readonly PodFields[], external: readonly [string, number][]): DBResync {
     this.pods.clear();
     this.external.clear();
-    const kubeValues: KeyValuePairs = new Map();
-    for (const p of pods) {
-      this.pods.set(p.name, p);
-      kubeValues.set(p.name, pod(p.name, p.namespace, p.ip));
-    }
-    const externalConfig: KeyValuePairs = new Map();
-    for (const [key, index] of external) {
-      this.external.set(key, value(EXTERNAL_VALUES[index]));
-      externalConfig.set(key, value(EXTERNAL_VALUES[index]));
-    }
-    return new DBResync({ kubeState: new Map([[POD_RESOURCE, kubeValues]]), externalConfig });
+    for (const p of pods) this.pods.set(p.name, p);
+    for (const [key, index] of external) this.external.set(key, value(EXTERNAL_VALUES[index]));
+    return this.currentResync();
   }
 
   /** A DBResync of the world as it is now. */
@@ -145,3 +138,10 @@ export class World {
 
 
 export type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+/** Idle, nothing queued, no healing scheduled or queued. */
+export function quiet(controller: Controller): boolean {
+  const state = controller.actor.getSnapshot().value as { running?: { loop: string; healing: string } };
+  const depths = controller.queueDepths();
+  return state.running?.loop === 'idle' && state.running.healing === 'clear' && depths.main + depths.followUp + depths.delayed === 0;
+}

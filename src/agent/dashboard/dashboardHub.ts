@@ -40,10 +40,6 @@ export class DashboardHub {
 
   constructor(private readonly options: DashboardHubOptions) {}
 
-  get openStreams(): number {
-    return this.outboxes.size;
-  }
-
   /** Registers a page's outbox and writes its hello; returns the detach. */
   attach(outbox: StreamOutbox): () => void {
     if (this.outboxes.size === 0) this.start();

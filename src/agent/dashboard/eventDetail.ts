@@ -1,7 +1,8 @@
 import type { EventRecord } from '../../api/history';
 import type { RecordedOperation } from '../../api/southbound';
 import { stringifyJson } from '../rest/json';
-import { methodName, shorten, summarizeEvent } from './eventSummary';
+import { methodName } from '../../api/enums';
+import { shorten, summarizeEvent } from './eventSummary';
 import type { DetailOperation, DetailValue, EventDetail } from './protocol';
 
 /** Bounds of one drill-down reply: a resync's transaction may hold every value of the node. */

@@ -1,4 +1,3 @@
-import { EventMethodType } from '../../api/enums';
 import { HealingResync } from '../../api/events/healingResync';
 import type { EventRecord } from '../../api/history';
 import type { EventResult, EventSummary, EventTag } from './protocol';
@@ -57,10 +56,6 @@ export function summarizeEvent(record: EventRecord): EventSummary {
     ...(record.batch && { batch: { ...record.batch } }),
     ...(error !== undefined && { error: shorten(error, MAX_ERROR) }),
   };
-}
-
-export function methodName(method: EventMethodType): string {
-  return EventMethodType[method] ?? String(method);
 }
 
 export { shorten };

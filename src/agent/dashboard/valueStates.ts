@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KeyState, ValueStatus } from '../../southbound/grpc/model';
 import type { ValueStatusWatch } from '../../southbound/grpc/valueStatusWatch';
 import type { ValueCounts, ValueEntry, ValuesSnapshot } from './protocol';
+import { grpcMessage } from '../../grpcMessage';
 
 /** What the dashboard needs of the southbound client (GrpcSouthbound has it). */
 export interface SouthboundStateSource {
@@ -121,7 +122,7 @@ export class SouthboundValueStates {
         this.setStatus({ watch: 'connecting' });
       } catch (error) {
         if (this.closed) return;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = grpcMessage(error);
         if (this.current.watch !== 'unreachable') this.options.logger.warn({ err: error }, 'dashboard: cannot watch the southbound value states; retrying');
         this.setStatus({ watch: 'unreachable', error: message });
       }

@@ -3,7 +3,6 @@ import type { CommitRequest } from '../../api/southbound';
 import type { ProtoMessage } from '../../api/types';
 import type { AnyCodec } from './anyCodec';
 import { MAX_VALUE_BYTES } from './batching';
-import type { PackedValue } from './model';
 
 /**
  * A transaction's values in request order and in columns (no object per value). Every value's
@@ -69,14 +68,6 @@ export class PackedTxnValues {
       this.errors ??= new Map();
       this.errors.set(i, `value of ${size} bytes is over the ${MAX_VALUE_BYTES}-byte limit of the southbound protocol: not sent`);
     }
-  }
-
-  /** Value i as a packed Any (encoded if it was not yet); undefined for a delete. */
-  value(i: number): PackedValue | undefined {
-    this.encode(i);
-    const typeUrl = this.typeUrls[i];
-    const bytes = this.bytes[i];
-    return typeUrl === undefined || bytes === undefined ? undefined : { type_url: typeUrl, value: bytes };
   }
 
   /** The type URLs of the values not sent, by key (usually none), for the recorded transaction. */

@@ -62,13 +62,6 @@ export interface RpcMethod<Request, Response> {
  * The path and (de)serializers of an RPC. The wire types are asserted here, once: they are
  * written to match the .proto file (src/southbound/grpc/wire.ts).
  */
-/** The path of the Session RPC (its messages have a codec of their own: sessionCodec.ts). */
-export function sessionPath(): string {
-  const definition = loadSouthboundProtocol().scheduler.Session;
-  if (!definition) throw new Error('the southbound protocol has no Session method');
-  return definition.path;
-}
-
 export function rpcMethod<Request, Response>(service: 'scheduler' | 'admin', name: string): RpcMethod<Request, Response> {
   const definition = loadSouthboundProtocol()[service][name];
   if (!definition) throw new Error(`the southbound protocol has no ${service} method ${name}`);
@@ -108,4 +101,9 @@ export function southboundRpcs(): SouthboundRpcs {
     drift: rpcMethod('admin', 'Drift'),
   };
   return rpcs;
+}
+
+/** The path of the Session RPC (its messages have a codec of their own: sessionCodec.ts). */
+export function sessionPath(): string {
+  return rpcMethod('scheduler', 'Session').path;
 }
