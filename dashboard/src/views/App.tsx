@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useReducer, useState } from 'preact/hooks';
 import type { EventSummaryPage } from '../../../src/agent/dashboard/protocol';
 import { hasToken, requestJson, storeToken } from '../auth';
 import { DashboardStore } from '../store';
@@ -16,6 +16,17 @@ function useStore(store: DashboardStore): void {
   useEffect(() => store.subscribe(() => bump()), [store]);
 }
 
+/** Fetches the events fromSeq..toSeq from the history into the store, page after page. */
+async function backfill(store: DashboardStore, fromSeq: number, toSeq: number): Promise<void> {
+  for (let from = fromSeq; from <= toSeq; ) {
+    const page = await requestJson<EventSummaryPage>(`api/events?from=${from}&to=${toSeq}`);
+    store.mergeEvents(page.events);
+    const last = page.events[page.events.length - 1];
+    if (!page.more || !last) return;
+    from = last.seqNum + 1;
+  }
+}
+
 export function App() {
   const store = useMemo(() => new DashboardStore(), []);
   useStore(store);
@@ -23,30 +34,27 @@ export function App() {
   // Bumped to reconnect with a new token.
   const [session, setSession] = useState(0);
   const [tokenRefused, setTokenRefused] = useState(false);
-  const stopStream = useRef<(() => void) | undefined>(undefined);
-
-  useEffect(() => {
-    stopStream.current = openStream({
-      status: (status) => {
-        if (status.kind === 'unauthorized') {
-          setTokenRefused(hasToken());
-          storeToken(undefined);
-        }
-        store.setStream(status);
-      },
-      message: (message) => {
-        store.apply(message);
-        // Events the server had to drop for this page: fetched again from the history.
-        if (message.type === 'behind' && message.droppedEvents) {
-          const { fromSeq, toSeq } = message.droppedEvents;
-          requestJson<EventSummaryPage>(`api/events?from=${fromSeq}&to=${toSeq}`)
-            .then((page) => store.mergeEvents(page.events))
-            .catch(() => undefined);
-        }
-      },
-    });
-    return () => stopStream.current?.();
-  }, [store, session]);
+  useEffect(
+    () =>
+      openStream({
+        status: (status) => {
+          if (status.kind === 'unauthorized') {
+            setTokenRefused(hasToken());
+            storeToken(undefined);
+          }
+          store.setStream(status);
+        },
+        message: (message) => {
+          store.apply(message);
+          // Events the server had to drop for this page: fetched again from the history.
+          if (message.type === 'behind' && message.droppedEvents) {
+            const { fromSeq, toSeq } = message.droppedEvents;
+            backfill(store, fromSeq, toSeq).catch(() => undefined);
+          }
+        },
+      }),
+    [store, session],
+  );
 
   if (store.stream.kind === 'unauthorized') {
     return (

@@ -120,13 +120,12 @@ export class ServerSession {
     if (expected !== txn.values.length) {
       result = { initError: `transaction ${txn.id} carried ${txn.values.length} values, its begin announced ${expected}`, keyErrors: [] };
     } else {
-      const retry = options?.retry;
       result = this.engine.commit({
         values: txn.values,
         resync: options ? resyncFromWire(resyncNameOfNumber(options.resyncType) as WireResyncType) : undefined,
         verbose: options?.verbose,
         revertOnFailure: options?.revertOnFailure,
-        retry: retry ? { periodMs: retry.periodMs, maxAttempts: retry.maxAttempts, expBackoff: retry.expBackoff } : undefined,
+        retry: options?.retry,
         description: options?.description,
       });
     }

@@ -55,15 +55,13 @@ class Batch {
 const strings = new StringBytes();
 
 class ResultEncoder {
-  private readonly strings = strings;
-
   constructor(
     private readonly txnId: number,
     private readonly maxBytes: number,
   ) {}
 
   anySize(value: StoredValue): number {
-    return delimitedSize(this.strings.of(value.type_url).length) + delimitedSize(value.value.length);
+    return delimitedSize(strings.of(value.type_url).length) + delimitedSize(value.value.length);
   }
 
   keyErrorSize(e: SchedulerKeyError): number {
@@ -100,35 +98,42 @@ class ResultEncoder {
     return size;
   }
 
-  /** SessionResponse{part: TxnResultPart}. */
-  part(batch: Batch): Buffer {
-    const inner = 1 + varintSize(this.txnId) + this.entriesSize(batch);
+  /**
+   * Starts a SessionResponse of field `field`, sized once for the buffer and its length prefix
+   * alike: the transaction id is written; the caller writes the rest, the batch's entries and
+   * `extra` bytes of fields of its own.
+   */
+  private open(field: number, batch: Batch, extra: number): { buf: Buffer; pos: number } {
+    const inner = 1 + varintSize(this.txnId) + this.entriesSize(batch) + extra;
     const buf = Buffer.allocUnsafe(delimitedSize(inner));
     let pos = 0;
-    buf[pos++] = tag(2, WIRE_LEN);
+    buf[pos++] = tag(field, WIRE_LEN);
     pos = writeVarint(buf, pos, inner);
     buf[pos++] = tag(1, WIRE_VARINT);
     pos = writeVarint(buf, pos, this.txnId);
-    pos = this.writeEntries(buf, pos, batch, 2, 3);
+    return { buf, pos };
+  }
+
+  /** SessionResponse{part: TxnResultPart}. */
+  part(batch: Batch): Buffer {
+    const { buf, pos } = this.open(2, batch, 0);
+    this.writeEntries(buf, pos, batch, 2, 3);
     return buf;
   }
 
   /** SessionResponse{result: TxnResult}. */
   result(batch: Batch, result: SchedulerCommitResult, recorded: SchedulerRecordedTxn | undefined): Buffer {
-    const initError = result.initError ? this.strings.of(result.initError) : undefined;
+    const initError = result.initError ? strings.of(result.initError) : undefined;
     const start = recorded?.start ?? 0;
     const stop = recorded?.stop ?? 0;
-    let inner = 1 + varintSize(this.txnId) + this.entriesSize(batch);
-    if (result.seqNum !== undefined) inner += 1 + bigVarintSize(result.seqNum);
-    if (initError) inner += delimitedSize(initError.length);
-    if (start) inner += 1 + varintSize(start);
-    if (stop) inner += 1 + varintSize(stop);
-    const buf = Buffer.allocUnsafe(delimitedSize(inner));
-    let pos = 0;
-    buf[pos++] = tag(3, WIRE_LEN);
-    pos = writeVarint(buf, pos, inner);
-    buf[pos++] = tag(1, WIRE_VARINT);
-    pos = writeVarint(buf, pos, this.txnId);
+    let extra = 0;
+    if (result.seqNum !== undefined) extra += 1 + bigVarintSize(result.seqNum);
+    if (initError) extra += delimitedSize(initError.length);
+    if (start) extra += 1 + varintSize(start);
+    if (stop) extra += 1 + varintSize(stop);
+    const opened = this.open(3, batch, extra);
+    const { buf } = opened;
+    let { pos } = opened;
     if (result.seqNum !== undefined) {
       buf[pos++] = tag(2, WIRE_VARINT);
       pos = writeBigVarint(buf, pos, result.seqNum);
@@ -199,7 +204,7 @@ class ResultEncoder {
   }
 
   private writeAny(buf: Buffer, pos: number, field: number, value: StoredValue): number {
-    const typeUrl = this.strings.of(value.type_url);
+    const typeUrl = strings.of(value.type_url);
     buf[pos++] = tag(field, WIRE_LEN);
     pos = writeVarint(buf, pos, delimitedSize(typeUrl.length) + delimitedSize(value.value.length));
     buf[pos++] = tag(1, WIRE_LEN);

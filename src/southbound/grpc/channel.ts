@@ -23,12 +23,14 @@ export function channelCredentials(tls: ClientTlsOptions | undefined): grpc.Chan
   return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
 }
 
+/** grpc-js defaults to 1 s .. 120 s: far too slow to find a restarted local southbound. */
+export const DEFAULT_RECONNECT_BACKOFF: Readonly<Required<ReconnectBackoff>> = Object.freeze({ initialMs: 100, maxMs: 2000 });
+
 export function channelOptions(tls: ClientTlsOptions | undefined, backoff: ReconnectBackoff | undefined): grpc.ChannelOptions {
   const options: grpc.ChannelOptions = {
-    // grpc-js defaults to 1 s .. 120 s: far too slow to find a restarted local southbound.
-    'grpc.initial_reconnect_backoff_ms': backoff?.initialMs ?? 100,
-    'grpc.min_reconnect_backoff_ms': backoff?.initialMs ?? 100,
-    'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? 2000,
+    'grpc.initial_reconnect_backoff_ms': backoff?.initialMs ?? DEFAULT_RECONNECT_BACKOFF.initialMs,
+    'grpc.min_reconnect_backoff_ms': backoff?.initialMs ?? DEFAULT_RECONNECT_BACKOFF.initialMs,
+    'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? DEFAULT_RECONNECT_BACKOFF.maxMs,
     // HTTP/2's 64 KiB window would make the answer to a big transaction (megabytes of executed
     // operations) wait for a window update every 64 KiB; 8 MiB lets it stream.
     'grpc-node.flow_control_window': 8 * 1024 * 1024,

@@ -5,7 +5,7 @@ import { TransactionError, toError } from '../../api/errors';
 import type { CommitRequest, CommitResult, RecordedTransaction, Southbound } from '../../api/southbound';
 import type { ProtoMessage } from '../../api/types';
 import { AnyCodec } from './anyCodec';
-import { callMetadata, channelCredentials, channelOptions, deadlineIn, type ClientTlsOptions, type ReconnectBackoff } from './channel';
+import { callMetadata, channelCredentials, DEFAULT_RECONNECT_BACKOFF, channelOptions, deadlineIn, type ClientTlsOptions, type ReconnectBackoff } from './channel';
 import { CommitSession } from './commitSession';
 import type { TxnAnswer } from './pendingTxn';
 import { keyStatesFromWire, valueStatusFromWire } from './convert';
@@ -74,7 +74,7 @@ export class GrpcSouthbound implements Southbound {
       tls: options.tls,
       connectTimeoutMs: options.connectTimeoutMs ?? 3000,
       commitDeadlineMs: options.commitDeadlineMs ?? 60_000,
-      reopenBackoff: { initialMs: options.reconnectBackoff?.initialMs ?? 100, maxMs: options.reconnectBackoff?.maxMs ?? 2000 },
+      reopenBackoff: { initialMs: options.reconnectBackoff?.initialMs ?? DEFAULT_RECONNECT_BACKOFF.initialMs, maxMs: options.reconnectBackoff?.maxMs ?? DEFAULT_RECONNECT_BACKOFF.maxMs },
       instances: this.instances,
       logger: this.logger,
     });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { TransactionError, toError } from '../../api/errors';
-import type { ClientTlsOptions } from './channel';
+import { callMetadata, type ClientTlsOptions } from './channel';
 import {
   SouthboundCommitTimeoutError,
   SouthboundConnectionLostError,
@@ -119,8 +119,8 @@ export class CommitSession {
 
   private open(): void {
     if (this.closed) return;
-    const metadata = new grpc.Metadata({ waitForReady: true });
-    if (this.options.token) metadata.set('authorization', `Bearer ${this.options.token}`);
+    const metadata = callMetadata(this.options.token);
+    metadata.setOptions({ waitForReady: true });
     const call: SessionCall = this.options.client.makeBidiStreamRequest(sessionPath(), encoded, decodeSessionResponse, metadata, {});
     this.call = call;
     // Also covers a peer that accepts connections but never answers.
