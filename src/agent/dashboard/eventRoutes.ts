@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
 import type { Controller } from '../../controller';
 import { InvalidRequestParameterError, type ErrorBody } from '../rest/errors';
+import { parseNonNegativeInteger } from '../rest/historyQuery';
 import { eventDetail } from './eventDetail';
 import { summarizeEvent } from './eventSummary';
 import type { EventSummaryPage } from './protocol';
@@ -9,10 +10,7 @@ import type { EventSummaryPage } from './protocol';
 export const MAX_SUMMARY_PAGE = 500;
 
 function integerParameter(query: Record<string, unknown>, name: string, fallback: number): number {
-  const raw = query[name];
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new InvalidRequestParameterError(name, raw, 'expected a non-negative integer');
-  return Number(raw);
+  return query[name] === undefined ? fallback : parseNonNegativeInteger(name, query[name]);
 }
 
 /** Answers a bad parameter here: the plugin must not depend on the host server's error handler. */

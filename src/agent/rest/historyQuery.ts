@@ -50,7 +50,8 @@ function single(parameter: string, raw: unknown): string {
   return raw;
 }
 
-function parseNonNegativeInteger(parameter: string, rawValue: unknown): number {
+/** A query parameter that must be a non-negative safe integer, given once. */
+export function parseNonNegativeInteger(parameter: string, rawValue: unknown): number {
   const raw = single(parameter, rawValue);
   if (raw.startsWith('-') && NON_NEGATIVE_INTEGER.test(raw.slice(1))) {
     throw new InvalidRequestParameterError(parameter, raw, 'must not be negative');
