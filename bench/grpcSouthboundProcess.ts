@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
+import { profileArgs } from './childTask';
 
 /** A reference southbound in a child process (`contivctl southbound`), as it runs next to an agent. */
 export interface SouthboundProcess {
@@ -11,10 +12,10 @@ export interface SouthboundProcess {
 
 const STARTUP_TIMEOUT_MS = 15_000;
 
-/** Starts `contivctl southbound --listen 127.0.0.1:0 [args]` from the build and waits for its address. */
+/** Starts `contivctl southbound --listen 127.0.0.1:0 [args]` from the build and waits for its address; profiled too under BENCH_PROFILE_DIR. */
 export async function startSouthboundProcess(args: string[] = []): Promise<SouthboundProcess> {
   const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [...profileArgs(), cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const address = await new Promise<string>((resolve, reject) => {

@@ -12,8 +12,12 @@ import { connect, iface, silentLogger, startServer, txn, waitFor } from './helpe
 import { GrpcSouthbound as Client } from '../../src/southbound/grpc/client';
 import { TcpProxy } from './tcpProxy';
 
-/** A transaction of ~1 MB: about 16 parts of 64 KiB, so that holding 100 KB back leaves it half sent. */
-const manyValues = (): [string, ReturnType<typeof iface>][] => Array.from({ length: 6000 }, (_, i) => [`config/interface/if-${i}`, iface(`if-${i}-${'x'.repeat(100)}`)]);
+/**
+ * A transaction of ~10 MB in parts of 64 KiB: more than the southbound's HTTP/2 receive window
+ * (8 MiB), so that while the proxy holds it back the client cannot send its last part, and it
+ * stays half sent.
+ */
+const manyValues = (): [string, ReturnType<typeof iface>][] => Array.from({ length: 70_000 }, (_, i) => [`config/interface/if-${i}`, iface(`if-${i}-${'x'.repeat(100)}`)]);
 
 describe('every way the southbound can be out of reach is SouthboundUnavailableError, with nothing applied', () => {
   let server: SouthboundServer | undefined;

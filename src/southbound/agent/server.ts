@@ -8,6 +8,7 @@ import { loadSouthboundProtocol } from '../grpc/protocol';
 import { decodeSessionRequest } from '../grpc/sessionRequestDecoder';
 import { adminService } from './adminService';
 import { bearerTokenInterceptor } from './auth';
+import { raiseReceiveWindow } from './receiveWindow';
 import { SchedulerEngine, type SchedulerEngineOptions } from './scheduler';
 import { schedulerService, type ActiveSessions, type ActiveWatches } from './schedulerService';
 import { emptySessionStats, type SessionStats } from './serverSession';
@@ -109,6 +110,7 @@ export class SouthboundServer {
       if (cause?.code === 'EADDRNOTAVAIL') throw new SouthboundServerError(`cannot listen on ${listen}: ${host} is not an address of this machine; pass --listen with one of its addresses`, { cause: error });
       throw new SouthboundServerError(`cannot listen on ${listen}: ${cause?.message ?? (error as Error).message}`, { cause: error });
     }
+    raiseReceiveWindow(server, logger);
     const instance = new SouthboundServer(server, engine, !options.engine, host, port, logger);
     const deps = { stats: instance.stats, watches: instance.watches, sessions: instance.sessions, limits, logger, isStopping: () => instance.stopping !== undefined };
     server.addService(withSessionCodec(protocol.scheduler), schedulerService(engine, deps));

@@ -1,45 +1,69 @@
 import { Fifo } from '../../loop/fifo';
+import { packRecordedTxn, packedSeqNum, unpackRecordedTxn } from './packedRecordedTxn';
 import type { SchedulerRecordedTxn } from './types';
 
 /**
+ * Transactions kept as objects before they are packed: the session reads the newest one back at
+ * once (to answer its commit), and a transaction packed that young would be packed for nothing.
+ */
+const FRESH_TXNS = 32;
+
+/**
  * The most recent recorded transactions, at most `capacity`; the oldest go first (and are let go
- * at once: one may be a 100,000-value resync). A queue in sequence-number order (transactions are
- * recorded in that order), searched by bisection: no Map of 64-bit keys to hash and to drain from
- * the front once per transaction.
+ * at once: one may be a 100,000-value resync). The newest few are kept as they were recorded, the
+ * rest packed into one buffer each (packedRecordedTxn.ts): thousands of transactions as objects
+ * made the garbage collector's pauses, and so every commit's latency, grow with the history.
+ * Queues in sequence-number order (transactions are recorded in that order), searched by
+ * bisection: no Map of 64-bit keys to hash and to drain from the front once per transaction.
  */
 export class TxnHistory {
-  private readonly txns = new Fifo<SchedulerRecordedTxn>();
+  /** Older transactions, packed, oldest first. */
+  private readonly packed = new Fifo<Buffer>();
+  /** The newest transactions, as recorded, oldest first. */
+  private readonly fresh = new Fifo<SchedulerRecordedTxn>();
 
   constructor(private readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`the recorded-transaction history needs room for at least 1 (got ${capacity})`);
   }
 
   get size(): number {
-    return this.txns.size;
+    return this.packed.size + this.fresh.size;
   }
 
   add(txn: SchedulerRecordedTxn): void {
-    const last = this.txns.at(this.txns.size - 1);
+    const last = this.fresh.at(this.fresh.size - 1);
     if (last && last.seqNum >= txn.seqNum) throw new RangeError(`transaction #${txn.seqNum} recorded after #${last.seqNum}`);
-    this.txns.push(txn);
-    while (this.txns.size > this.capacity) this.txns.shift();
+    this.fresh.push(txn);
+    while (this.fresh.size > FRESH_TXNS) this.packed.push(packRecordedTxn(this.fresh.shift() as SchedulerRecordedTxn));
+    while (this.size > this.capacity) {
+      if (this.packed.size > 0) this.packed.shift();
+      else this.fresh.shift();
+    }
   }
 
   get(seqNum: bigint): SchedulerRecordedTxn | undefined {
-    let low = 0;
-    let high = this.txns.size - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const candidate = this.txns.at(middle) as SchedulerRecordedTxn;
-      if (candidate.seqNum === seqNum) return candidate;
-      if (candidate.seqNum < seqNum) low = middle + 1;
-      else high = middle - 1;
-    }
-    return undefined;
+    const first = this.fresh.at(0);
+    if (first && seqNum >= first.seqNum) return bisect(this.fresh, seqNum, (txn) => txn.seqNum);
+    const packed = bisect(this.packed, seqNum, packedSeqNum);
+    return packed && unpackRecordedTxn(packed);
   }
 
   /** Oldest first. */
   all(): SchedulerRecordedTxn[] {
-    return this.txns.toArray();
+    return [...this.packed.toArray().map(unpackRecordedTxn), ...this.fresh.toArray()];
   }
+}
+
+function bisect<T>(items: Fifo<T>, seqNum: bigint, seqNumOf: (item: T) => bigint): T | undefined {
+  let low = 0;
+  let high = items.size - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const candidate = items.at(middle) as T;
+    const candidateSeqNum = seqNumOf(candidate);
+    if (candidateSeqNum === seqNum) return candidate;
+    if (candidateSeqNum < seqNum) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }
