@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { fromCallback } from 'xstate';
 import type { ControllerClock } from '../src/api/clock';
 import type { Event } from '../src/api/event';
 import { HandlerTimeoutError, toError } from '../src/api/errors';
 import type { EventHandler } from '../src/api/handler';
 import type { ResyncOperations, UpdateOperations } from '../src/api/transaction';
 import type { KubeStateData } from '../src/api/types';
+import { fromReceiver } from './receiverLogic';
 import { replyWithResult, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
@@ -59,7 +59,7 @@ const METHOD_NAMES: Record<HandlerCall['type'], string> = {
  * handler cannot wedge the loop. A late settlement is logged and ignored.
  */
 export function handlerActorLogic(deps: HandlerActorDeps) {
-  return fromCallback<Request<HandlerCall>, HandlerActorInput>(({ input, receive }) => {
+  return fromReceiver<Request<HandlerCall>, HandlerActorInput>((input) => {
     const handler = deps.handler(input.name);
     const watchdog = new Watchdog(deps.timeoutMs, deps.clock);
     const limit: CallTimeLimit<HandlerCall> = {
@@ -71,16 +71,18 @@ export function handlerActorLogic(deps: HandlerActorDeps) {
           'handler call settled after its timeout; its outcome is ignored',
         ),
     };
-    receive((request) => {
-      let result: unknown;
-      try {
-        result = invoke(handler, request);
-      } catch (thrown) {
-        request.reply({ ok: false, error: toError(thrown) });
-        return;
-      }
-      replyWithResult(result, request.reply, limit, request);
-    });
-    return () => watchdog.stop();
+    return {
+      receive(request) {
+        let result: unknown;
+        try {
+          result = invoke(handler, request);
+        } catch (thrown) {
+          request.reply({ ok: false, error: toError(thrown) });
+          return;
+        }
+        replyWithResult(result, request.reply, limit, request);
+      },
+      stop: () => watchdog.stop(),
+    };
   });
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { fromCallback } from 'xstate';
 import type { ControllerClock } from '../src/api/clock';
 import type { ControllerConfig } from '../src/api/config';
 import { SouthboundUnavailableError, TransactionError, toError, type ExternalConfigMergeError } from '../src/api/errors';
@@ -8,6 +7,7 @@ import type { KeyValuePairs } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
+import { fromReceiver } from './receiverLogic';
 import { isThenable, replyWithResult, type CallOutcome, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
@@ -119,7 +119,7 @@ export function commitOutcome(settled: CallOutcome<CommitOutcome>): CommitOutcom
  * logged and ignored.
  */
 export function transactionActorLogic(deps: TransactionActorDeps) {
-  return fromCallback<Request<TransactionCall>>(({ receive }) => {
+  return fromReceiver<Request<TransactionCall>>(() => {
     const { state, config, southbound } = deps;
     const watchdog = new Watchdog(config.commitTimeout, deps.clock);
     const limit: CallTimeLimit<TransactionCall> = {
@@ -203,16 +203,18 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
       send(call, values, (result, error) => (error ? failedOutcome(error, false, NO_MERGE_ERRORS) : { committed: true, result, onlyExternalConfigFailed: false, mergeErrors: NO_MERGE_ERRORS }));
     }
 
-    receive((call) => {
-      // Whatever goes wrong here becomes the call's outcome: an error must never reach the actor system.
-      try {
-        if (call.type === 'commit') commit(call);
-        else if (call.type === 'stage') stage(call);
-        else commitStaged(call);
-      } catch (error) {
-        call.reply({ ok: false, error: toError(error) });
-      }
-    });
-    return () => watchdog.stop();
+    return {
+      receive(call) {
+        // Whatever goes wrong here becomes the call's outcome: an error must never reach the actor system.
+        try {
+          if (call.type === 'commit') commit(call);
+          else if (call.type === 'stage') stage(call);
+          else commitStaged(call);
+        } catch (error) {
+          call.reply({ ok: false, error: toError(error) });
+        }
+      },
+      stop: () => watchdog.stop(),
+    };
   });
 }

@@ -16,7 +16,7 @@ export class PackedTxnValues {
   readonly keyBytes: number[];
   /** The type URL of value i; undefined for a delete. */
   readonly typeUrls: Array<string | undefined>;
-  /** The encoded message of value i, once encoded; undefined for a delete. */
+  /** The encoded message of value i, from when it is encoded until its part is built; undefined for a delete. */
   readonly bytes: Array<Uint8Array | undefined>;
   /** Values not sent (over MAX_VALUE_BYTES), by index, with the reason; absent when every value went. */
   errors: Map<number, string> | undefined;

@@ -161,6 +161,9 @@ function encodePart(
       buf[pos++] = TAG_ANY_VALUE;
       pos = writeVarint(buf, pos, value.length);
       pos = writeRaw(buf, pos, value);
+      // The part holds the value now: a 100,000-value resync would otherwise keep every encoded
+      // value alive, next to the parts that carry them, until the commit is answered.
+      bytes[i] = undefined;
     }
   }
   if (end) {
