@@ -12,6 +12,10 @@ function describeEvent(event: Event, name: string): string {
   }
 }
 
+/** A slot of a record's handler calls (see HistoryRecord). */
+type Slot = string | HandlerRecord | undefined;
+const INLINE_SLOTS = 6;
+
 /**
  * A history record whose description is rendered the first time someone reads it (a log line
  * at info, the REST API, a dashboard): a KubeStateChange's description renders both values as
@@ -25,13 +29,22 @@ export class HistoryRecord implements EventRecord {
   txn?: RecordedTransaction;
   batch?: { first: number; size: number };
   private rendered: string | undefined;
-  /**
+  /*
    * The handler calls, two slots each: a successful update or resync call as its handler's name
    * and its change line (or undefined), anything else (an error, a revert) as its HandlerRecord
-   * and undefined. Records are kept by the ten thousand and read rarely; an object per call
-   * would be most of what each record costs the garbage collector. `handlers` builds the objects.
+   * and undefined. Records are kept by the ten thousand and read rarely: the first three calls
+   * (most events have no more) live in the record itself, the rest in `overflow`, so that a
+   * record is one object for the garbage collector to copy, not an object per call nor an array.
+   * `handlers` builds the objects.
    */
-  private calls: (string | HandlerRecord | undefined)[] = [];
+  private slotCount = 0;
+  private s0: Slot = undefined;
+  private s1: Slot = undefined;
+  private s2: Slot = undefined;
+  private s3: Slot = undefined;
+  private s4: Slot = undefined;
+  private s5: Slot = undefined;
+  private overflow: Slot[] | undefined = undefined;
 
   constructor(
     private readonly event: Event,
@@ -47,34 +60,33 @@ export class HistoryRecord implements EventRecord {
 
   get handlers(): HandlerRecord[] {
     const handlers: HandlerRecord[] = [];
-    const { calls } = this;
-    for (let i = 0; i < calls.length; i += 2) {
-      const call = calls[i];
+    for (let i = 0; i < this.slotCount; i += 2) {
+      const call = this.slot(i);
+      const change = this.slot(i + 1);
       if (typeof call !== 'string') handlers.push(call as HandlerRecord);
-      else handlers.push(calls[i + 1] === undefined ? { handler: call, revert: false } : { handler: call, revert: false, change: calls[i + 1] as string });
+      else handlers.push(change === undefined ? { handler: call, revert: false } : { handler: call, revert: false, change: change as string });
     }
     return handlers;
   }
 
   /** A successful update or resync call, with the handler's change line if it gave one. */
   addCall(handler: string, change: string | undefined): void {
-    this.calls.push(handler, change);
+    this.addSlots(handler, change);
   }
 
   /** A failed call, or a revert. */
   addHandlerRecord(record: HandlerRecord): void {
-    this.calls.push(record, undefined);
+    this.addSlots(record, undefined);
   }
 
   /** Notes an error on the handler's update or resync call (a verification mismatch); the first error stays. */
   noteCallError(handler: string, error: string): void {
-    const { calls } = this;
-    for (let i = 0; i < calls.length; i += 2) {
-      const call = calls[i];
+    for (let i = 0; i < this.slotCount; i += 2) {
+      const call = this.slot(i);
       if (call === handler) {
-        const change = calls[i + 1] as string | undefined;
-        calls[i] = change === undefined ? { handler, revert: false, error } : { handler, revert: false, change, error };
-        calls[i + 1] = undefined;
+        const change = this.slot(i + 1) as string | undefined;
+        this.setSlot(i, change === undefined ? { handler, revert: false, error } : { handler, revert: false, change, error });
+        this.setSlot(i + 1, undefined);
         return;
       }
       if (typeof call === 'object' && call.handler === handler && !call.revert) {
@@ -84,9 +96,59 @@ export class HistoryRecord implements EventRecord {
     }
   }
 
-  /** The record is complete: its calls take exactly the room they need (an array grown by push has spare room). */
+  /** The record is complete: calls past the third take exactly the room they need (an array grown by push has spare room). */
   seal(): void {
-    if (this.calls.length > 0) this.calls = this.calls.slice();
+    if (this.overflow) this.overflow = this.overflow.slice();
+  }
+
+  private addSlots(call: Slot, change: Slot): void {
+    this.setSlot(this.slotCount, call);
+    this.setSlot(this.slotCount + 1, change);
+    this.slotCount += 2;
+  }
+
+  private slot(i: number): Slot {
+    switch (i) {
+      case 0:
+        return this.s0;
+      case 1:
+        return this.s1;
+      case 2:
+        return this.s2;
+      case 3:
+        return this.s3;
+      case 4:
+        return this.s4;
+      case 5:
+        return this.s5;
+      default:
+        return this.overflow?.[i - INLINE_SLOTS];
+    }
+  }
+
+  private setSlot(i: number, value: Slot): void {
+    switch (i) {
+      case 0:
+        this.s0 = value;
+        return;
+      case 1:
+        this.s1 = value;
+        return;
+      case 2:
+        this.s2 = value;
+        return;
+      case 3:
+        this.s3 = value;
+        return;
+      case 4:
+        this.s4 = value;
+        return;
+      case 5:
+        this.s5 = value;
+        return;
+      default:
+        (this.overflow ??= [])[i - INLINE_SLOTS] = value;
+    }
   }
 
   get description(): string {
