@@ -1,6 +1,7 @@
 import { ControllerError } from '../api/errors';
 import type { EventHistoryQuery, EventRecord } from '../api/history';
-import { Fifo } from './fifo';
+import type { HistoryRecord } from './eventRecord';
+import { HistoryColumns } from './historyColumns';
 
 /** A history query with a parameter that is not a non-negative integer. */
 export class InvalidHistoryQueryError extends ControllerError {
@@ -27,12 +28,13 @@ const QUERY_KEYS = ['seqNum', 'since', 'until', 'from', 'to', 'first', 'last'] a
  * Bounded twice: by age (trim(), as the original) and by count (`maxRecords`), so that memory
  * stays flat however long the agent runs. The records of the init period are kept apart: age
  * never drops them, and the count bound drops them only when nothing later is left to drop.
+ * Records are stored in columns (HistoryColumns) and rebuilt when read.
  */
 export class EventHistory {
   /** Records of the init period (they come first in sequence order). */
-  private permanent = new Fifo<EventRecord>();
+  private readonly permanent = new HistoryColumns();
   /** Every later record. */
-  private recent = new Fifo<EventRecord>();
+  private readonly recent = new HistoryColumns();
   private readonly permanentUntil: number;
 
   constructor(private readonly options: EventHistoryOptions) {
@@ -43,7 +45,7 @@ export class EventHistory {
     return this.permanent.size + this.recent.size;
   }
 
-  append(record: EventRecord): void {
+  append(record: HistoryRecord): void {
     if (!this.options.enabled) return;
     if (record.processingStart < this.permanentUntil && this.recent.size === 0) this.permanent.push(record);
     else this.recent.push(record);
@@ -68,12 +70,12 @@ export class EventHistory {
       // Unix seconds: a record is in the window when its processing overlaps it.
       const sinceMs = since === undefined ? -Infinity : since * 1000;
       const untilMs = until === undefined ? Infinity : until * 1000 + 999;
-      return this.all().filter((r) => r.processingEnd >= sinceMs && r.processingStart <= untilMs);
+      return this.matching((segment, i) => segment.endAt(i) >= sinceMs && segment.startAt(i) <= untilMs);
     }
     if (from !== undefined || to !== undefined) {
       const low = from ?? 0;
       const high = to ?? Number.MAX_SAFE_INTEGER;
-      return this.all().filter((r) => r.seqNum >= low && r.seqNum <= high);
+      return this.matching((segment, i) => segment.seqNumAt(i) >= low && segment.seqNumAt(i) <= high);
     }
     if (first !== undefined) return this.slice(0, first);
     if (last !== undefined) return last === 0 ? [] : this.slice(Math.max(0, this.size - last), this.size);
@@ -84,16 +86,31 @@ export class EventHistory {
   trim(now: number): number {
     const oldest = now - this.options.ageLimitMs;
     let dropped = 0;
-    for (let next = this.recent.at(0); next && next.processingEnd < oldest; next = this.recent.at(0)) {
+    while (this.recent.size > 0 && this.recent.endAt(0) < oldest) {
       this.recent.shift();
       dropped++;
     }
     return dropped;
   }
 
-  private at(index: number): EventRecord | undefined {
+  /** The segment holding the `index`-th record, and its index there. */
+  private locate(index: number): [HistoryColumns, number] {
     const permanentSize = this.permanent.size;
-    return index < permanentSize ? this.permanent.at(index) : this.recent.at(index - permanentSize);
+    return index < permanentSize ? [this.permanent, index] : [this.recent, index - permanentSize];
+  }
+
+  private at(index: number): EventRecord | undefined {
+    const [segment, i] = this.locate(index);
+    return segment.at(i);
+  }
+
+  /** The records for which `test` holds, oldest first; only those are rebuilt. */
+  private matching(test: (segment: HistoryColumns, i: number) => boolean): EventRecord[] {
+    const out: EventRecord[] = [];
+    for (const segment of [this.permanent, this.recent]) {
+      for (let i = 0; i < segment.size; i++) if (test(segment, i)) out.push(segment.at(i) as EventRecord);
+    }
+    return out;
   }
 
   private slice(start: number, end: number): EventRecord[] {
@@ -103,7 +120,7 @@ export class EventHistory {
   }
 
   private all(): EventRecord[] {
-    return [...this.permanent.toArray(), ...this.recent.toArray()];
+    return this.slice(0, this.size);
   }
 
   private bySeqNum(seqNum: number): EventRecord | undefined {
@@ -111,9 +128,10 @@ export class EventHistory {
     let high = this.size - 1;
     while (low <= high) {
       const mid = (low + high) >> 1;
-      const candidate = this.at(mid) as EventRecord;
-      if (candidate.seqNum === seqNum) return candidate;
-      if (candidate.seqNum < seqNum) low = mid + 1;
+      const [segment, i] = this.locate(mid);
+      const candidate = segment.seqNumAt(i);
+      if (candidate === seqNum) return segment.at(i);
+      if (candidate < seqNum) low = mid + 1;
       else high = mid - 1;
     }
     return undefined;

@@ -13,7 +13,8 @@ function describeEvent(event: Event, name: string): string {
 }
 
 /** A slot of a record's handler calls (see HistoryRecord). */
-type Slot = string | HandlerRecord | undefined;
+export type CallSlot = string | HandlerRecord | undefined;
+type Slot = CallSlot;
 const INLINE_SLOTS = 6;
 
 /**
@@ -28,26 +29,26 @@ export class HistoryRecord implements EventRecord {
   txnError?: string;
   txn?: RecordedTransaction;
   batch?: { first: number; size: number };
-  private rendered: string | undefined;
+  /** The description, once rendered. */
+  rendered: string | undefined;
   /*
    * The handler calls, two slots each: a successful update or resync call as its handler's name
    * and its change line (or undefined), anything else (an error, a revert) as its HandlerRecord
-   * and undefined. Records are kept by the ten thousand and read rarely: the first three calls
-   * (most events have no more) live in the record itself, the rest in `overflow`, so that a
-   * record is one object for the garbage collector to copy, not an object per call nor an array.
-   * `handlers` builds the objects.
+   * and undefined. The first three calls (most events have no more) are fields, the rest go to
+   * `overflow`: no object per call and no array, and the event history stores these fields as
+   * they are, in columns (HistoryColumns). `handlers` builds the objects.
    */
-  private slotCount = 0;
-  private s0: Slot = undefined;
-  private s1: Slot = undefined;
-  private s2: Slot = undefined;
-  private s3: Slot = undefined;
-  private s4: Slot = undefined;
-  private s5: Slot = undefined;
-  private overflow: Slot[] | undefined = undefined;
+  slotCount = 0;
+  s0: Slot = undefined;
+  s1: Slot = undefined;
+  s2: Slot = undefined;
+  s3: Slot = undefined;
+  s4: Slot = undefined;
+  s5: Slot = undefined;
+  overflow: Slot[] | undefined = undefined;
 
   constructor(
-    private readonly event: Event,
+    readonly event: Event,
     readonly seqNum: number,
     readonly name: string,
     readonly method: EventMethodType,

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { EventMethodType } from '../../src/api/enums';
+import { KubeStateChange } from '../../src/api/events/kubeStateChange';
+import type { RecordedTransaction } from '../../src/api/southbound';
+import { HistoryRecord } from '../../src/loop/eventRecord';
+import { EventHistory } from '../../src/loop/eventHistory';
+import { HistoryColumns } from '../../src/loop/historyColumns';
+
+/** A record with everything a record can hold: calls past the inline ones, a failed call, a revert, a follow-up, a transaction. */
+function fullRecord(seqNum: number, calls: number): HistoryRecord {
+  const event = new KubeStateChange({ key: `pod-${seqNum}`, resource: 'pod' });
+  const record = new HistoryRecord(event, seqNum, event.getName(), EventMethodType.Update, 1000 + seqNum, seqNum % 2 === 0 ? seqNum - 1 : undefined);
+  for (let i = 0; i < calls; i++) {
+    if (i === 1) record.addHandlerRecord({ handler: `h${i}`, revert: false, error: 'boom' });
+    else record.addCall(`h${i}`, i % 3 === 0 ? undefined : `line ${i} of #${seqNum}`);
+  }
+  if (calls > 0) record.addHandlerRecord({ handler: 'h0', revert: true });
+  record.processingEnd = 2000 + seqNum;
+  record.txnError = `error of #${seqNum}`;
+  record.txn = { seqNum: BigInt(seqNum), txnType: 'nb', description: 'd', start: 1, stop: 2, values: [], executed: [] } satisfies RecordedTransaction;
+  record.batch = { first: seqNum, size: 2 };
+  record.seal();
+  return record;
+}
+
+describe('the event history in columns', () => {
+  it('gives back every record as it was appended: calls inline and past them, errors, reverts, follow-ups, transaction, batch', () => {
+    const history = new EventHistory({ enabled: true, ageLimitMs: 1e12, permanentlyRecordedInitPeriodMs: 0, maxRecords: 100, startTime: 0 });
+    const records = [0, 1, 2, 3, 4, 7].map((calls, i) => fullRecord(i + 1, calls));
+    for (const record of records) history.append(record);
+    const read = history.query();
+    expect(read.map((r) => (r as HistoryRecord).toJSON())).toEqual(records.map((r) => r.toJSON()));
+    expect(read[5].handlers).toHaveLength(8);
+    expect(read[3].description).toBe(records[3].description);
+    expect(history.query({ seqNum: 4 }).map((r) => r.seqNum)).toEqual([4]);
+    expect(history.query({ from: 2, to: 3 }).map((r) => r.seqNum)).toEqual([2, 3]);
+    // since/until are Unix seconds: everything here ends within the third second.
+    expect(history.query({ since: 2, until: 2 })).toHaveLength(6);
+    expect(history.query({ since: 3 })).toHaveLength(0);
+  });
+
+  it('behaves as a FIFO of records through growing and shrinking (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant('push' as const) }, { weight: 2, arbitrary: fc.constant('shift' as const) }), { maxLength: 300 }), (ops) => {
+        const columns = new HistoryColumns();
+        const model: number[] = [];
+        let next = 1;
+        for (const op of ops) {
+          if (op === 'push') {
+            columns.push(fullRecord(next, next % 5));
+            model.push(next++);
+          } else {
+            columns.shift();
+            model.shift();
+          }
+          expect(columns.size).toBe(model.length);
+        }
+        for (let i = 0; i < model.length; i++) {
+          expect(columns.seqNumAt(i)).toBe(model[i]);
+          expect(columns.at(i)?.toJSON()).toEqual(fullRecord(model[i], model[i] % 5).toJSON());
+        }
+        expect(columns.at(model.length)).toBeUndefined();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
