@@ -20,7 +20,6 @@ import type { HandlerCall } from '../../actors/handlerActor';
 import { Asker, type CallOutcome, type Request } from '../../actors/request';
 import { commitOutcome, type CommitCall, type CommitOutcome, type CommitStagedCall, type StageCall, type StageOutcome } from '../../actors/transactionActor';
 import { applyBookkeeping } from './bookkeeping';
-import { ChangeLines } from './changeLines';
 import { CoalescedBatch } from './coalescedBatch';
 import type { ConfigState } from './configState';
 import type { EventHistory } from './eventHistory';
@@ -102,7 +101,6 @@ export class EventProcessor {
   private current: EventRun | undefined;
   private readonly batch = new CoalescedBatch();
   private readonly asker = new Asker();
-  private readonly changeLines = new ChangeLines();
   /** The handler actors in registration order, and reversed (looked up on first use: they are spawned with the machine). */
   private handlers: readonly HandlerRef[] | undefined;
   private reversedHandlers: readonly HandlerRef[] | undefined;
@@ -157,7 +155,7 @@ export class EventProcessor {
 
   /** An arrow property: the loop frame calls it without a receiver, and a bound copy per event would be garbage. */
   private readonly start = ({ event, followUpTo }: QueuedEvent): void | Promise<void> => {
-    const run = new EventRun(event, this.nextSeqNum++, followUpTo, this.deps.processed.observed, this.changeLines);
+    const run = new EventRun(event, this.nextSeqNum++, followUpTo, this.deps.processed.observed);
     this.current = run;
     run.joins = this.coalescable(run);
     // A batch ends before anything that cannot join it.

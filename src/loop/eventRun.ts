@@ -3,7 +3,6 @@ import { EventMethodType, UpdateDirectionType, UpdateTransactionType, isResync }
 import { isUpdateEvent, type Event, type UpdateEvent } from '../api/event';
 import { AbortEventError, EventProcessingError, FatalError, HandlerTimeoutError, InvalidEventError, SouthboundUnavailableError, TransactionError } from '../api/errors';
 import type { HandlerRecord } from '../api/history';
-import type { ChangeLines } from './changeLines';
 import { HistoryRecord } from './eventRecord';
 import { EventTransaction } from './eventTransaction';
 import type { CallOutcome } from '../../actors/request';
@@ -109,7 +108,6 @@ export class EventRun {
     readonly seqNum: number,
     readonly followUpTo: number | undefined,
     readonly timed: boolean,
-    private readonly changeLines: ChangeLines,
   ) {
     this.startedAt = timed ? performance.now() : 0;
     this.handlerDurationsMs = timed ? [] : undefined;
@@ -194,7 +192,7 @@ export class EventRun {
     if (outcome.ok) {
       const { value } = outcome;
       if (this.updateEvent && typeof value === 'string' && value !== '') {
-        this.record.addCall(handler, this.changeLines.intern(value));
+        this.record.addCall(handler, value);
         this.changes.push(`${handler}: ${value}`);
       } else {
         this.record.addCall(handler, undefined);
