@@ -1,3 +1,4 @@
+import { DependencyRules } from '../../src/southbound/agent/dependencyRules';
 import { DEFAULT_MAX_RECORDED_TXNS, SchedulerEngine } from '../../src/southbound/agent/scheduler';
 import type { StoredValue, ValueStatus } from '../../src/southbound/agent/types';
 import { routeRules } from './helpers';
@@ -119,5 +120,21 @@ describe('SchedulerEngine (in-process)', () => {
     expect(engine.getRecordedTxn(2n)).toBeUndefined();
     expect(engine.getRecordedTxn(4n)?.values).toEqual([{ key: 'a', value: v('4') }]);
     expect(() => new SchedulerEngine({ maxRecordedTxns: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('DependencyRules', () => {
+  it('expands the templates of every matching rule, once each, never the key itself', () => {
+    const rules = new DependencyRules([
+      { key: '^route/(?<iface>[^/]+)/', dependsOn: ['interface/$<iface>', 'vrf/0'] },
+      { key: '^route/([^/]+)/', dependsOn: ['interface/$1', 'route/$1/x'] },
+      { key: /^arp\//g, dependsOn: ['settings'] },
+    ]);
+    expect(rules.dependenciesOf('route/eth0/x')).toEqual(['interface/eth0', 'vrf/0']);
+    expect(rules.dependenciesOf('arp/1')).toEqual(['settings']);
+    // A global pattern is made non-global: a second look at the same key matches again.
+    expect(rules.dependenciesOf('arp/1')).toEqual(['settings']);
+    expect(rules.dependenciesOf('interface/eth0')).toEqual([]);
+    expect(new DependencyRules().dependenciesOf('route/eth0/x')).toEqual([]);
   });
 });

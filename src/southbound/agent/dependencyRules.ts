@@ -46,21 +46,22 @@ export class DependencyRules {
 
   /** The keys `key` depends on (never itself), without duplicates. */
   dependenciesOf(key: string): readonly string[] {
-    if (this.rules.length === 0) return NO_DEPENDENCIES;
-    const deps = new Set<string>();
+    // Most keys match no rule: they allocate nothing (a resync asks for every one of its keys).
+    let deps: string[] | undefined;
     for (const rule of this.rules) {
       const match = rule.pattern.exec(key);
       if (!match) continue;
       for (const template of rule.dependsOn) {
         const dep = expandTemplate(template, match);
-        if (dep !== key) deps.add(dep);
+        if (dep !== key && !deps?.includes(dep)) (deps ??= []).push(dep);
       }
     }
-    return [...deps];
+    return deps ?? NO_DEPENDENCIES;
   }
 }
 
 function expandTemplate(template: string, match: RegExpExecArray): string {
+  if (!template.includes('$')) return template;
   return template.replace(/\$(\d+)|\$<([^>]+)>/g, (_whole, index: string | undefined, name: string | undefined) => {
     if (index !== undefined) return match[Number(index)] ?? '';
     return (name !== undefined ? match.groups?.[name] : undefined) ?? '';
