@@ -152,8 +152,14 @@ export class HistoryRecord implements EventRecord {
     }
   }
 
+  /** Told the description once it is rendered: the history keeps it for the next reader. */
+  onRendered: ((description: string) => void) | undefined = undefined;
+
   get description(): string {
-    this.rendered ??= describeEvent(this.event, this.name);
+    if (this.rendered === undefined) {
+      this.rendered = describeEvent(this.event, this.name);
+      this.onRendered?.(this.rendered);
+    }
     return this.rendered;
   }
 

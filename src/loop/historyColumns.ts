@@ -101,6 +101,9 @@ export class HistoryColumns {
     );
     record.processingEnd = this.end[i];
     record.rendered = this.rendered[i];
+    // Rendering a description can cost more than the rest of a read (a KubeStateChange renders
+    // its values as JSON): the first reader's rendering is kept for the next ones.
+    if (record.rendered === undefined) record.onRendered = (description) => this.keepRendered(record.seqNum, description);
     const txnError = this.txnError[i];
     const txn = this.txn[i];
     const batch = this.batch[i];
@@ -129,6 +132,22 @@ export class HistoryColumns {
 
   endAt(index: number): number {
     return this.end[this.slot(index)];
+  }
+
+  /** Keeps the description of record `seqNum`, if it is still here (records are in sequence-number order). */
+  private keepRendered(seqNum: number, description: string): void {
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const candidate = this.seqNumAt(middle);
+      if (candidate === seqNum) {
+        this.rendered[this.slot(middle)] = description;
+        return;
+      }
+      if (candidate < seqNum) low = middle + 1;
+      else high = middle - 1;
+    }
   }
 
   private slot(index: number): number {

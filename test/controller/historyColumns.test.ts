@@ -39,6 +39,23 @@ describe('the event history in columns', () => {
     expect(history.query({ since: 3 })).toHaveLength(0);
   });
 
+  it('renders a description once, for its first reader, and keeps it for the next ones', () => {
+    let renderings = 0;
+    class CountedEvent extends KubeStateChange {
+      override toString(): string {
+        renderings++;
+        return 'counted';
+      }
+    }
+    const history = new EventHistory({ enabled: true, ageLimitMs: 1e12, permanentlyRecordedInitPeriodMs: 0, maxRecords: 100, startTime: 0 });
+    for (let seqNum = 1; seqNum <= 20; seqNum++) history.append(new HistoryRecord(new CountedEvent({ key: 'k', resource: 'pod' }), seqNum, 'Counted', EventMethodType.Update, seqNum, undefined));
+    expect(renderings).toBe(0);
+    expect(history.query({ seqNum: 7 })[0].description).toBe('counted');
+    expect(history.query({ seqNum: 7 })[0].description).toBe('counted');
+    expect(history.query().map((r) => r.description)).toHaveLength(20);
+    expect(renderings).toBe(20);
+  });
+
   it('behaves as a FIFO of records through growing and shrinking (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant('push' as const) }, { weight: 2, arbitrary: fc.constant('shift' as const) }), { maxLength: 300 }), (ops) => {
