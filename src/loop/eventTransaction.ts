@@ -1,7 +1,7 @@
 import { InvalidValueError, TransactionClosedError } from '../api/errors';
 import type { UpdateOperations } from '../api/transaction';
 import type { KeyValuePairs, ProtoMessage } from '../api/types';
-import { messageType } from '../protobuf/merge';
+import { isMessage, messageType } from '../protobuf/merge';
 
 /** The values of a released transaction: never written to, since a released transaction is sealed. */
 const RELEASED: KeyValuePairs = new Map();
@@ -41,7 +41,8 @@ export class EventTransaction implements UpdateOperations {
     if (value === null || value === undefined) {
       throw new InvalidValueError(`put of "${key}" without a value (use delete to remove a key)`);
     }
-    messageType(value, `value of "${key}"`);
+    // The label only when it is needed: a put is the hottest call there is.
+    if (!isMessage(value)) messageType(value, `value of "${key}"`);
     this.values.set(key, value);
   }
 

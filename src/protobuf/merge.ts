@@ -4,11 +4,20 @@ import type { ProtoMessage } from '../api/types';
 
 /** The reflection type of a protobufjs message; a clear error for anything else. */
 export function messageType(value: unknown, what: string): Type {
-  const type = (value as { $type?: unknown } | null | undefined)?.$type;
+  const type = typeOf(value);
   if (!(type instanceof Type)) {
     throw new InvalidValueError(`${what} is not a protobufjs message (create it with Type.create, fromObject or decode)`);
   }
   return type;
+}
+
+/** Whether `value` is a protobufjs message; `messageType` says why not. */
+export function isMessage(value: unknown): boolean {
+  return typeOf(value) instanceof Type;
+}
+
+function typeOf(value: unknown): unknown {
+  return (value as { $type?: unknown } | null | undefined)?.$type;
 }
 
 /** A message type's name as people write it (protobufjs prefixes its full names with a dot). */
