@@ -192,8 +192,8 @@ export class EventProcessor {
         const handler = handlers[i];
         run.waitingFor = handler.waits.handlesEvent;
         const settled = this.asker.ask<HandlerCall, boolean>(handler.actor, { type: 'handlesEvent', event: run.event, seqNum: run.seqNum, reply: this.asker.reply });
-        if (settled instanceof Promise) return this.selectLater(run, handler, i, settled);
-        run.selectOutcome(handler, settled);
+        if (settled instanceof Promise) return this.selectLater(run, handlers, i, settled);
+        run.selectOutcome(handlers, i, settled);
       }
       return this.record(run);
     } catch (defect) {
@@ -303,9 +303,9 @@ export class EventProcessor {
   // The continuations after a call that answered with a promise. Kept out of the stages above:
   // a closure in a loop makes V8 allocate a context for every iteration, even when not created.
 
-  private selectLater(run: EventRun, handler: HandlerRef, i: number, pending: Promise<CallOutcome<boolean>>): Promise<void> {
+  private selectLater(run: EventRun, handlers: readonly HandlerRef[], i: number, pending: Promise<CallOutcome<boolean>>): Promise<void> {
     return pending.then((outcome) => {
-      run.selectOutcome(handler, outcome);
+      run.selectOutcome(handlers, i, outcome);
       return this.select(run, i + 1);
     });
   }

@@ -88,7 +88,8 @@ export class EventRun {
   /** The step being run, named in the error when something outside the handler calls throws. */
   step = 'bookkeeping';
   readonly txn = new EventTransaction();
-  selected: SelectedHandler[] = [];
+  /** The handlers taking part; while every handler asked so far takes part, the processor's own array of them (no copy per event). */
+  selected: readonly SelectedHandler[] = NO_HANDLERS;
   /** How many of `selected` were called, and the index of the one that stopped the event. */
   called = 0;
   stoppedAt = -1;
@@ -149,10 +150,19 @@ export class EventRun {
     this.waitingFor = undefined;
   }
 
-  /** Steps 3-4: a handler's answer to handlesEvent; a failed one takes part, with its error. */
-  selectOutcome(handler: SelectedHandler, outcome: CallOutcome<boolean>): void {
-    if (!outcome.ok) this.selected.push({ ...handler, error: outcome.error });
-    else if (outcome.value) this.selected.push(handler);
+  /**
+   * Steps 3-4: the answer of `all[index]` (the handlers in their order for this event) to
+   * handlesEvent; a failed one takes part, with its error. Answers come in order, from index 0.
+   */
+  selectOutcome(all: readonly HandlerRef[], index: number, outcome: CallOutcome<boolean>): void {
+    const handler = all[index];
+    const takesPart: SelectedHandler | undefined = !outcome.ok ? { ...handler, error: outcome.error } : outcome.value ? handler : undefined;
+    if (index === 0) this.selected = all;
+    if (this.selected === all) {
+      if (takesPart === handler) return;
+      this.selected = all.slice(0, index);
+    }
+    if (takesPart) (this.selected as SelectedHandler[]).push(takesPart);
   }
 
   /** Keeps the first error as the event's error. */
