@@ -14,7 +14,6 @@ function describeEvent(event: Event, name: string): string {
 
 /** A slot of a record's handler calls (see HistoryRecord). */
 export type CallSlot = string | HandlerRecord | undefined;
-type Slot = CallSlot;
 const INLINE_SLOTS = 6;
 
 /**
@@ -31,6 +30,8 @@ export class HistoryRecord implements EventRecord {
   batch?: { first: number; size: number };
   /** The description, once rendered. */
   rendered: string | undefined;
+  /** Told the description once it is rendered: the history keeps it for the next reader. */
+  onRendered: ((description: string) => void) | undefined = undefined;
   /*
    * The handler calls, two slots each: a successful update or resync call as its handler's name
    * and its change line (or undefined), anything else (an error, a revert) as its HandlerRecord
@@ -39,13 +40,13 @@ export class HistoryRecord implements EventRecord {
    * they are, in columns (HistoryColumns). `handlers` builds the objects.
    */
   slotCount = 0;
-  s0: Slot = undefined;
-  s1: Slot = undefined;
-  s2: Slot = undefined;
-  s3: Slot = undefined;
-  s4: Slot = undefined;
-  s5: Slot = undefined;
-  overflow: Slot[] | undefined = undefined;
+  s0: CallSlot = undefined;
+  s1: CallSlot = undefined;
+  s2: CallSlot = undefined;
+  s3: CallSlot = undefined;
+  s4: CallSlot = undefined;
+  s5: CallSlot = undefined;
+  overflow: CallSlot[] | undefined = undefined;
 
   constructor(
     readonly event: Event,
@@ -102,13 +103,13 @@ export class HistoryRecord implements EventRecord {
     if (this.overflow) this.overflow = this.overflow.slice();
   }
 
-  private addSlots(call: Slot, change: Slot): void {
+  private addSlots(call: CallSlot, change: CallSlot): void {
     this.setSlot(this.slotCount, call);
     this.setSlot(this.slotCount + 1, change);
     this.slotCount += 2;
   }
 
-  private slot(i: number): Slot {
+  private slot(i: number): CallSlot {
     switch (i) {
       case 0:
         return this.s0;
@@ -127,7 +128,7 @@ export class HistoryRecord implements EventRecord {
     }
   }
 
-  private setSlot(i: number, value: Slot): void {
+  private setSlot(i: number, value: CallSlot): void {
     switch (i) {
       case 0:
         this.s0 = value;
@@ -151,9 +152,6 @@ export class HistoryRecord implements EventRecord {
         (this.overflow ??= [])[i - INLINE_SLOTS] = value;
     }
   }
-
-  /** Told the description once it is rendered: the history keeps it for the next reader. */
-  onRendered: ((description: string) => void) | undefined = undefined;
 
   get description(): string {
     if (this.rendered === undefined) {

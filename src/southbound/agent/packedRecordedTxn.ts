@@ -1,5 +1,6 @@
 import type { KeyOperation } from '../../api/errors';
 import type { ResyncType, ValueState } from '../../api/southbound';
+import { writeRaw, writeString } from '../grpc/wireBytes';
 import type { SchedulerRecordedOperation, SchedulerRecordedTxn, SchedulerTxnValue, StoredValue } from './types';
 
 /*
@@ -67,24 +68,14 @@ class Writer {
     this.pos += 8;
   }
   str(text: string): void {
-    const at = this.pos;
-    this.pos += 4;
-    let length = text.length;
-    if (utf8Length(text) === length) {
-      for (let i = 0; i < length; i++) this.buf[this.pos + i] = text.charCodeAt(i);
-    } else {
-      length = this.buf.write(text, this.pos);
-    }
-    this.buf.writeUInt32LE(length, at);
-    this.pos += length;
+    const length = utf8Length(text);
+    this.u32(length);
+    this.pos = writeString(this.buf, this.pos, text, length);
   }
   any(value: StoredValue): void {
     this.str(value.type_url);
-    const bytes = value.value;
-    this.u32(bytes.length);
-    if (bytes.length > 64) this.buf.set(bytes, this.pos);
-    else for (let i = 0; i < bytes.length; i++) this.buf[this.pos + i] = bytes[i];
-    this.pos += bytes.length;
+    this.u32(value.value.length);
+    this.pos = writeRaw(this.buf, this.pos, value.value);
   }
 }
 
