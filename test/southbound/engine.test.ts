@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { DependencyRules } from '../../src/southbound/agent/dependencyRules';
+import { KeyStore } from '../../src/southbound/agent/keyStore';
 import { DEFAULT_MAX_RECORDED_TXNS, SchedulerEngine } from '../../src/southbound/agent/scheduler';
 import type { StoredValue, ValueStatus } from '../../src/southbound/agent/types';
 import { routeRules } from './helpers';
@@ -136,5 +138,53 @@ describe('DependencyRules', () => {
     expect(rules.dependenciesOf('arp/1')).toEqual(['settings']);
     expect(rules.dependenciesOf('interface/eth0')).toEqual([]);
     expect(new DependencyRules().dependenciesOf('route/eth0/x')).toEqual([]);
+  });
+
+  it('expands a template as String.prototype.replace would with $1 and $<name>, any other $ left as it is', () => {
+    // The reference: the replace-based expansion rules were first written with.
+    const reference = (template: string, match: RegExpExecArray): string =>
+      template.replace(/\$(\d+)|\$<([^>]+)>/g, (_whole, index: string | undefined, name: string | undefined) =>
+        index !== undefined ? (match[Number(index)] ?? '') : ((name !== undefined ? match.groups?.[name] : undefined) ?? ''),
+      );
+    const piece = fc.constantFrom('$1', '$2', '$9', '$<a>', '$<b>', '$<zz>', '$$', '$', '$<', 'x', '/', '-');
+    const template = fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join(''));
+    const key = fc.tuple(fc.stringMatching(/^[a-z]{1,4}$/), fc.option(fc.stringMatching(/^[a-z0-9]{1,4}$/), { nil: undefined }));
+    fc.assert(
+      fc.property(template, key, (dependsOn, [first, second]) => {
+        const pattern = '^k/(?<a>[a-z]+)(?:/(?<b>[a-z0-9]+))?';
+        const subject = second === undefined ? `k/${first}` : `k/${first}/${second}`;
+        const match = new RegExp(pattern).exec(subject) as RegExpExecArray;
+        const expected = reference(dependsOn, match);
+        const deps = new DependencyRules([{ key: pattern, dependsOn: [dependsOn] }]).dependenciesOf(subject);
+        expect(deps).toEqual(expected === subject ? [] : [expected]);
+      }),
+    );
+  });
+});
+
+describe('KeyStore', () => {
+  it('indexes the dependents of every key it holds, one or many, and forgets them with their records', () => {
+    const rules = new DependencyRules([{ key: '^arp/(\\w+)/', dependsOn: ['if/$1'] }]);
+    const keys = ['arp/x/1', 'arp/x/2', 'arp/x/3', 'arp/y/1', 'if/x', 'if/y'];
+    const operation = fc.tuple(fc.boolean(), fc.constantFrom(...keys));
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 40 }), (operations) => {
+        const store = new KeyStore(rules);
+        const held = new Set<string>();
+        for (const [create, key] of operations) {
+          if (create) {
+            store.getOrCreate(key, 1n);
+            held.add(key);
+          } else {
+            store.delete(key);
+            held.delete(key);
+          }
+          for (const target of ['if/x', 'if/y', 'arp/x/1']) {
+            const expected = [...held].filter((k) => rules.dependenciesOf(k).includes(target)).sort();
+            expect([...store.dependentsOf(target)].sort()).toEqual(expected);
+          }
+        }
+      }),
+    );
   });
 });

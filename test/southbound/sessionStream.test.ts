@@ -49,6 +49,22 @@ describe('the Session stream of the reference southbound', () => {
     expect(server.engine.dump()).toEqual([]);
   });
 
+  it('indexes a FULL resync as its parts arrive: the last value of a key wins, deletes mean nothing, the rest goes', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    session.send({ txnId: 1, begin: { valueCount: 2 }, values: [keyValue('old', iface('old')), keyValue('a', iface('a', 1000))], end: true });
+    await session.result(1);
+    session.send({ txnId: 2, begin: { options: { resyncType: 1 }, valueCount: 4, record: true }, values: [keyValue('a', iface('a', 1100)), keyValue('b', iface('b'))] });
+    session.send({ txnId: 2, values: [{ key: 'c' }, keyValue('a', iface('a', 1200))], end: true });
+    const result = await session.result(2);
+    expect(result.keyErrors).toEqual([]);
+    const executed = decodeExecuted(result.raw).map((op) => [op.key, op.operation]);
+    // Deletes first, then the wanted values in the order of their first appearance.
+    expect(executed).toEqual([['old', 3], ['a', 2], ['b', 1]]);
+    const applied = server.engine.dump().map((s) => [s.key, s.state, s.desired?.value]);
+    expect(applied).toEqual([['a', 'CONFIGURED', keyValue('a', iface('a', 1200)).value.value], ['b', 'CONFIGURED', keyValue('b', iface('b')).value.value]]);
+  });
+
   it('answers a transaction whose value count does not match its begin with an init error and no sequence number', async () => {
     server = await startServer();
     session = new RawSession(server);

@@ -19,9 +19,39 @@ export class InvalidDependencyRuleError extends ControllerError {}
 
 const NO_DEPENDENCIES: readonly string[] = Object.freeze([]);
 
+/** A `dependsOn` template cut once into literal text and references to the match's groups. */
+type TemplatePart = string | { group: number } | { name: string };
+
 interface CompiledRule {
   pattern: RegExp;
-  dependsOn: string[];
+  dependsOn: TemplatePart[][];
+}
+
+const GROUP_REFERENCE = /\$(\d+)|\$<([^>]+)>/g;
+
+/** Cut at `$1` and `$<name>`; any other `$` stays literal text. */
+function compileTemplate(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const reference of template.matchAll(GROUP_REFERENCE)) {
+    const at = reference.index ?? 0;
+    if (at > last) parts.push(template.slice(last, at));
+    parts.push(reference[1] !== undefined ? { group: Number(reference[1]) } : { name: reference[2] });
+    last = at + reference[0].length;
+  }
+  if (last < template.length || parts.length === 0) parts.push(template.slice(last));
+  return parts;
+}
+
+/** The template with the match's groups in place; a group that did not take part is empty. */
+function expandTemplate(parts: readonly TemplatePart[], match: RegExpExecArray): string {
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') text += part;
+    else if ('group' in part) text += match[part.group] ?? '';
+    else text += match.groups?.[part.name] ?? '';
+  }
+  return text;
 }
 
 /** Computes the dependencies of keys from rules; values never matter, only keys. */
@@ -33,7 +63,7 @@ export class DependencyRules {
       try {
         // Non-global on purpose: a global RegExp keeps lastIndex between calls.
         const pattern = typeof rule.key === 'string' ? new RegExp(rule.key) : new RegExp(rule.key.source, rule.key.flags.replace('g', ''));
-        return { pattern, dependsOn: [...rule.dependsOn] };
+        return { pattern, dependsOn: rule.dependsOn.map(compileTemplate) };
       } catch (error) {
         throw new InvalidDependencyRuleError(`dependency rule #${index}: invalid key pattern ${String(rule.key)}`, { cause: error });
       }
@@ -58,14 +88,6 @@ export class DependencyRules {
     }
     return deps ?? NO_DEPENDENCIES;
   }
-}
-
-function expandTemplate(template: string, match: RegExpExecArray): string {
-  if (!template.includes('$')) return template;
-  return template.replace(/\$(\d+)|\$<([^>]+)>/g, (_whole, index: string | undefined, name: string | undefined) => {
-    if (index !== undefined) return match[Number(index)] ?? '';
-    return (name !== undefined ? match.groups?.[name] : undefined) ?? '';
-  });
 }
 
 /** Parses rules from JSON text (`[{ "key": "...", "dependsOn": ["..."] }]`). */

@@ -30,7 +30,11 @@ export interface KeyRecord {
  */
 export class KeyStore {
   private readonly records = new Map<string, KeyRecord>();
-  private readonly dependents = new Map<string, Set<string>>();
+  /**
+   * Key -> the keys depending on it. A key with one dependent (an ARP entry on its interface:
+   * 100,000 of them in a big resync) holds it as such; a Set only from the second.
+   */
+  private readonly dependents = new Map<string, string | Set<string>>();
 
   constructor(private readonly rules: DependencyRules) {}
 
@@ -60,9 +64,10 @@ export class KeyStore {
     };
     this.records.set(key, record);
     for (const dep of record.dependencies) {
-      let set = this.dependents.get(dep);
-      if (!set) this.dependents.set(dep, (set = new Set()));
-      set.add(key);
+      const known = this.dependents.get(dep);
+      if (known === undefined) this.dependents.set(dep, key);
+      else if (typeof known !== 'string') known.add(key);
+      else if (known !== key) this.dependents.set(dep, new Set([known, key]));
     }
     return record;
   }
@@ -72,16 +77,16 @@ export class KeyStore {
     if (!record) return;
     this.records.delete(key);
     for (const dep of record.dependencies) {
-      const set = this.dependents.get(dep);
-      set?.delete(key);
-      if (set?.size === 0) this.dependents.delete(dep);
+      const known = this.dependents.get(dep);
+      if (known === key || (typeof known === 'object' && known.delete(key) && known.size === 0)) this.dependents.delete(dep);
     }
   }
 
   /** Keys whose values depend on `key` (a copy: callers change the store while iterating). */
   dependentsOf(key: string): readonly string[] {
-    const set = this.dependents.get(key);
-    return set ? [...set] : NO_KEYS;
+    const known = this.dependents.get(key);
+    if (known === undefined) return NO_KEYS;
+    return typeof known === 'string' ? [known] : [...known];
   }
 
   keys(): IterableIterator<string> {

@@ -8,14 +8,15 @@ import { KeyStore, statusOf } from './keyStore';
 import { RetryScheduler, willRetryAfter, type RetryGroup } from './retryScheduler';
 import { TxnExecution } from './txnExecution';
 import { TxnHistory } from './txnHistory';
-import type {
-  KeyStateDump,
-  SchedulerCommitResult,
-  SchedulerRecordedTxn,
-  SchedulerTxn,
-  SchedulerTxnValue,
-  StoredValue,
-  ValueStatus,
+import {
+  addWanted,
+  type KeyStateDump,
+  type SchedulerCommitResult,
+  type SchedulerRecordedTxn,
+  type SchedulerTxn,
+  type SchedulerTxnValue,
+  type StoredValue,
+  type ValueStatus,
 } from './types';
 
 /** Recorded transactions the scheduler keeps by default. */
@@ -126,9 +127,7 @@ export class SchedulerEngine {
 
   /** FULL/UPSTREAM: the transaction is the whole desired state; deletes go first. */
   private applyWholeState(execution: TxnExecution, txn: SchedulerTxn): void {
-    // A value that could not be sent is still wanted: it fails, it is not deleted.
-    const wanted = new Map<string, SchedulerTxnValue>();
-    for (const entry of txn.values) if (entry.value || entry.valueError) wanted.set(entry.key, entry);
+    const wanted = txn.wanted ?? wantedOf(txn.values);
     if (this.store.size > 0) {
       for (const record of [...this.store.values()]) if (!wanted.has(record.key)) execution.apply(record.key, undefined);
     }
@@ -245,4 +244,10 @@ function validate(txn: SchedulerTxn): string | undefined {
     return 'invalid retry options';
   }
   return undefined;
+}
+
+function wantedOf(values: ReadonlyArray<SchedulerTxnValue>): Map<string, SchedulerTxnValue> {
+  const wanted = new Map<string, SchedulerTxnValue>();
+  for (const entry of values) addWanted(wanted, entry);
+  return wanted;
 }

@@ -4,10 +4,11 @@ import { resyncFromWire } from '../grpc/convert';
 import { resyncNameOfNumber } from '../grpc/sessionCodec';
 import type { ReceivedPart, SessionTxnBegin } from '../grpc/sessionRequestDecoder';
 import type { WireResyncType } from '../grpc/wire';
+import type { ResyncType } from '../../api/southbound';
 import type { SchedulerEngine } from './scheduler';
 import { helloMessage, resultMessages } from './sessionResultEncoder';
 import { ReplyQueue } from './replyQueue';
-import type { SchedulerCommitResult, SchedulerTxnValue } from './types';
+import { addWanted, type SchedulerCommitResult, type SchedulerTxnValue } from './types';
 
 /** Bounds of a transaction being received, and the size of the messages sent back. */
 export interface SessionLimits {
@@ -39,7 +40,10 @@ export function emptySessionStats(): SessionStats {
 interface OpenTxn {
   id: number;
   begin: SessionTxnBegin;
+  resync: ResyncType | undefined;
   values: SchedulerTxnValue[];
+  /** A FULL or UPSTREAM resync's values by key, indexed as they arrive. */
+  wanted: Map<string, SchedulerTxnValue> | undefined;
   bytes: number;
   timer: NodeJS.Timeout | undefined;
 }
@@ -88,7 +92,10 @@ export class ServerSession {
     const id = message.txnId;
     if (message.begin) {
       if (this.open) return this.refuse(grpc.status.INVALID_ARGUMENT, `transaction ${id} begins while transaction ${this.open.id} is still open`);
-      this.open = { id, begin: message.begin, values: [], bytes: 0, timer: undefined };
+      const options = message.begin.options;
+      const resync = options ? resyncFromWire(resyncNameOfNumber(options.resyncType) as WireResyncType) : undefined;
+      const wanted = resync === 'full' || resync === 'upstream' ? new Map<string, SchedulerTxnValue>() : undefined;
+      this.open = { id, begin: message.begin, resync, values: [], wanted, bytes: 0, timer: undefined };
     }
     const txn = this.open;
     if (!txn) return this.refuse(grpc.status.INVALID_ARGUMENT, `a part of transaction ${id} came without its begin`);
@@ -100,6 +107,8 @@ export class ServerSession {
     if (txn.bytes > stats.largestTxnBytes) stats.largestTxnBytes = txn.bytes;
     // Decoded KeyValues have the scheduler's shape: no copy of 100,000 values.
     for (const kv of message.values) txn.values.push(kv);
+    // While the client is still encoding the next parts of a big resync.
+    if (txn.wanted) for (const kv of message.values) addWanted(txn.wanted, kv);
     if (!message.end) {
       // Armed only for a transaction that spans parts: most fit in one and never wait.
       txn.timer ??= setTimeout(
@@ -122,7 +131,8 @@ export class ServerSession {
     } else {
       result = this.engine.commit({
         values: txn.values,
-        resync: options ? resyncFromWire(resyncNameOfNumber(options.resyncType) as WireResyncType) : undefined,
+        wanted: txn.wanted,
+        resync: txn.resync,
         verbose: options?.verbose,
         revertOnFailure: options?.revertOnFailure,
         retry: options?.retry,

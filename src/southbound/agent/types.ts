@@ -22,6 +22,12 @@ export interface SchedulerTxnValue {
 /** One transaction handed to the scheduler engine. */
 export interface SchedulerTxn {
   values: ReadonlyArray<SchedulerTxnValue>;
+  /**
+   * For a FULL or UPSTREAM resync, the same values by key (see `addWanted`), when the caller built
+   * them already: the Session stream does while the parts arrive, so that a big resync does not
+   * index its values after the last part. Built from `values` when absent.
+   */
+  wanted?: ReadonlyMap<string, SchedulerTxnValue>;
   resync?: ResyncType;
   /** The startup resync: logged verbosely. */
   verbose?: boolean;
@@ -66,6 +72,15 @@ export interface SchedulerRecordedTxn {
   stop: number;
   values: ReadonlyArray<SchedulerTxnValue>;
   executed: SchedulerRecordedOperation[];
+}
+
+/**
+ * Adds a resync's value to its values by key: the last value of a key wins, at the place of its
+ * first. A delete means nothing in a resync (what is not wanted goes); a value the client could
+ * not send is still wanted: it fails, it is not deleted.
+ */
+export function addWanted(wanted: Map<string, SchedulerTxnValue>, entry: SchedulerTxnValue): void {
+  if (entry.value || entry.valueError) wanted.set(entry.key, entry);
 }
 
 /** Structural equality of packed values: same type, same bytes. */
