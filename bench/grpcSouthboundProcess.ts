@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
 import { profileArgs } from './childTask';
 
-/** A reference southbound in a child process (`contivctl southbound`), as it runs next to an agent. */
+/** A server in a child process (the reference southbound: `contivctl southbound`, as it runs next to an agent). */
 export interface SouthboundProcess {
   readonly address: string;
   readonly pid: number | undefined;
@@ -13,20 +13,23 @@ export interface SouthboundProcess {
 const STARTUP_TIMEOUT_MS = 15_000;
 
 /** Starts `contivctl southbound --listen 127.0.0.1:0 [args]` from the build and waits for its address; profiled too under BENCH_PROFILE_DIR. */
-export async function startSouthboundProcess(args: string[] = []): Promise<SouthboundProcess> {
+export function startSouthboundProcess(args: string[] = []): Promise<SouthboundProcess> {
   const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  const child = spawn(process.execPath, [...profileArgs(), cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return startListeningProcess('the southbound', [cli, 'southbound', '--listen', '127.0.0.1:0', '--log-level', 'warn', ...args]);
+}
+
+/** Starts `node <args>` and waits for it to print `listening on <address>`; stopped with SIGTERM. */
+export async function startListeningProcess(what: string, args: string[]): Promise<SouthboundProcess> {
+  const child = spawn(process.execPath, [...profileArgs(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`the southbound did not start within ${STARTUP_TIMEOUT_MS} ms: ${out}`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(new Error(`${what} did not start within ${STARTUP_TIMEOUT_MS} ms: ${out}`)), STARTUP_TIMEOUT_MS);
     const fail = (error: Error): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(error);
     };
-    child.once('exit', (code) => fail(new Error(`the southbound exited with code ${code}: ${out}`)));
+    child.once('exit', (code) => fail(new Error(`${what} exited with code ${code}: ${out}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (\S+)/.exec(out);
