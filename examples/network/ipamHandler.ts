@@ -82,7 +82,9 @@ export class IpamHandler implements EventHandler, PodAddressBook {
   resync(_event: Event, kubeState: KubeStateData, _resyncCount: number, _txn: ResyncOperations): void {
     const pods = new Map<string, PodFields>();
     for (const value of kubeState.get(POD)?.values() ?? []) {
-      if (value) pods.set(objectId(fieldsOf<PodFields>(value)), fieldsOf<PodFields>(value));
+      if (!value) continue;
+      const pod = fieldsOf<PodFields>(value);
+      pods.set(objectId(pod), pod);
     }
     for (const [id, address] of this.allocations) {
       if (pods.has(id)) continue;
