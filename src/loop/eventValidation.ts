@@ -5,7 +5,7 @@ import { ExternalConfigResync } from '../api/events/externalConfigResync';
 import { KubeStateChange } from '../api/events/kubeStateChange';
 import { InvalidEventError, describeThrown } from '../api/errors';
 import type { ProtoMessage } from '../api/types';
-import { Type } from 'protobufjs';
+import { Type } from 'protobufjs/light';
 import { messageType, typeName } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 

@@ -1,4 +1,4 @@
-import { Type, type Field } from 'protobufjs';
+import { Type, type Field } from 'protobufjs/light';
 import { InvalidValueError } from '../api/errors';
 import type { ProtoMessage } from '../api/types';
 
