@@ -35,6 +35,24 @@ describe('GrpcSouthbound against the reference southbound over loopback gRPC', (
     expect(await client.getValueStatus('nope')).toMatchObject({ state: 'NONEXISTENT' });
   });
 
+  it('gives recorded transactions whose lazy fields behave as plain ones, with one set of accessors for all', async () => {
+    const first = (await client.commit(txn([['config/interface/eth0', iface('eth0')]], { description: 'pod “web-1” – wired' }))).recorded;
+    const second = (await client.commit(txn([['config/interface/eth1', iface('eth1')]], { description: 'second' }))).recorded;
+    if (!first || !second) throw new Error('no recorded transaction');
+    expect(Object.keys(first)).toEqual(['seqNum', 'txnType', 'resyncType', 'start', 'stop', 'description', 'values', 'executed']);
+    // What the history keeps per commit: no function of its own (an accessor per object would be).
+    for (const field of ['description', 'values', 'executed']) {
+      expect(Object.getOwnPropertyDescriptor(first, field)?.get).toBe(Object.getOwnPropertyDescriptor(second, field)?.get);
+    }
+    const json = JSON.parse(JSON.stringify(first, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))) as Record<string, unknown>;
+    expect(json).toMatchObject({ seqNum: '1', description: 'pod “web-1” – wired', values: [{ key: 'config/interface/eth0' }], executed: [{ operation: 'CREATE' }] });
+    expect({ ...second }).toMatchObject({ description: 'second', values: [{ key: 'config/interface/eth1' }] });
+    // Read once, kept as plain data; assignable like any field.
+    expect(Object.getOwnPropertyDescriptor(first, 'values')).toMatchObject({ writable: true, enumerable: true });
+    second.executed = [];
+    expect(second.executed).toEqual([]);
+  });
+
   it('FULL resync makes the southbound hold exactly the transaction, fixing drift', async () => {
     await client.commit(txn([['config/interface/a', iface('a')], ['config/interface/b', iface('b')], ['config/interface/c', iface('c')]]));
     await admin.drift({ removeKeys: ['config/interface/a'] });

@@ -25,13 +25,13 @@ function sentValueJson(kv: SessionKeyValue, notSent: ReadonlyMap<string, string>
   return codec.toJson(kv.value ?? undefined);
 }
 
-function operationsOf(answer: TxnAnswer, codec: AnyCodec): RecordedOperation[] {
+function operationsOf(received: readonly Buffer[], sent: readonly Buffer[], codec: AnyCodec): RecordedOperation[] {
   const ops: SessionOperation[] = [];
-  for (const raw of answer.received) decodeExecuted(raw, ops);
+  for (const raw of received) decodeExecuted(raw, ops);
   let sentByKey: Map<string, PackedValue | null> | undefined;
   const newValueJson = (op: SessionOperation): unknown => {
     if (!op.newValueAsSent) return codec.toJson(op.newValue);
-    sentByKey ??= new Map(sentValues(answer.sent).map((kv) => [kv.key, kv.value]));
+    sentByKey ??= new Map(sentValues(sent).map((kv) => [kv.key, kv.value]));
     return codec.toJson(sentByKey.get(op.key) ?? undefined);
   };
   const out: RecordedOperation[] = [];
@@ -56,44 +56,69 @@ function operationsOf(answer: TxnAnswer, codec: AnyCodec): RecordedOperation[] {
   return out;
 }
 
+/** What a commit's recorded transaction is decoded from when first read: the messages both ways. */
+interface RecordedSource {
+  /** The southbound's messages about the transaction (its result parts, then its result). */
+  received: readonly Buffer[];
+  /** The parts the client sent; the first begins with the transaction's options. */
+  sent: readonly Buffer[];
+  notSent: ReadonlyMap<string, string> | undefined;
+  codec: AnyCodec;
+}
+
+const SOURCE = Symbol('recorded transaction source');
+type LazyRecordedTxn = RecordedTransaction & { [SOURCE]: RecordedSource };
+
+/*
+ * The lazy fields, one set of accessor functions for every recorded transaction: a getter in an
+ * object literal is a new function (and closure) per object, and the event history keeps one
+ * recorded transaction per event for thousands of events; what it keeps is copied by the
+ * scavenger and promoted (the strict rows over gRPC spent more time on that than on the commit's
+ * own encoding).
+ */
+const LAZY_FIELDS: PropertyDescriptorMap = {
+  description: lazyField((source) => {
+    const begin = source.sent.length > 0 ? decodeSessionRequest(source.sent[0]).message.begin : undefined;
+    return begin?.options?.description ?? '';
+  }, 'description'),
+  values: lazyField((source) => sentValues(source.sent).map((kv) => ({ key: kv.key, value: sentValueJson(kv, source.notSent, source.codec) })), 'values'),
+  executed: lazyField((source) => operationsOf(source.received, source.sent, source.codec), 'executed'),
+};
+
+/** An own enumerable accessor that computes the field once, then keeps it as a plain value. */
+function lazyField(compute: (source: RecordedSource) => unknown, key: 'description' | 'values' | 'executed'): PropertyDescriptor {
+  return {
+    enumerable: true,
+    configurable: true,
+    get(this: LazyRecordedTxn) {
+      const value = compute(this[SOURCE]);
+      keep(this, key, value);
+      return value;
+    },
+    set(this: LazyRecordedTxn, value: unknown) {
+      keep(this, key, value);
+    },
+  };
+}
+
 /**
  * The recorded transaction of a commit. It keeps the messages that carried the transaction both
- * ways, as bytes, and decodes them only when `values` or `executed` is first read (the REST
- * history): a commit nobody looks at costs a few references in the event history, not an object
- * per value. The header comes from the request and the result.
+ * ways, as bytes, and decodes them only when `description`, `values` or `executed` is first read
+ * (the REST history): a commit nobody looks at costs its bytes and two small objects in the event
+ * history, not an object per value. The other fields come from the request and the result.
  */
 export function recordedTxnOfCommit(
   commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; notSent?: ReadonlyMap<string, string> },
   codec: AnyCodec,
 ): RecordedTransaction {
   const { request, answer, seqNum, notSent } = commit;
-  // Getters in the literal are own enumerable properties: JSON.stringify and test matchers see
-  // them like any other, and the object keeps one shape.
-  const txn: RecordedTransaction = {
-    seqNum,
-    txnType: 'nb',
-    resyncType: request.resync,
-    description: request.description,
-    start: answer.result.startUnixMs,
-    stop: answer.result.stopUnixMs,
-    get values() {
-      const values = sentValues(answer.sent).map((kv) => ({ key: kv.key, value: sentValueJson(kv, notSent, codec) }));
-      keep(txn, 'values', values);
-      return values;
-    },
-    set values(values) {
-      keep(txn, 'values', values);
-    },
-    get executed() {
-      const operations = operationsOf(answer, codec);
-      keep(txn, 'executed', operations);
-      return operations;
-    },
-    set executed(operations) {
-      keep(txn, 'executed', operations);
-    },
-  };
-  return txn;
+  const txn = { seqNum, txnType: 'nb', resyncType: request.resync, start: answer.result.startUnixMs, stop: answer.result.stopUnixMs };
+  // Copies of exactly their length: an array grown by push keeps room for 16 more.
+  const source: RecordedSource = { received: answer.received.slice(), sent: answer.sent.slice(), notSent, codec };
+  // Not enumerable: JSON.stringify, spreads and test matchers see the transaction's fields only.
+  Object.defineProperty(txn, SOURCE, { value: source });
+  // Own enumerable accessors: JSON.stringify, spreads and matchers read them like any other field.
+  return Object.defineProperties(txn, LAZY_FIELDS) as unknown as RecordedTransaction;
 }
 
 function wireValueJson(kv: WireKeyValue, codec: AnyCodec): unknown {
