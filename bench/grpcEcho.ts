@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { SouthboundPlace } from './grpcRuns';
-import { startListeningProcess, type SouthboundProcess } from './grpcSouthboundProcess';
+import { startListeningProcess, type RunningServer } from './grpcSouthboundProcess';
 
 export const ECHO_REQUEST_BYTES = 600;
 export const ECHO_REPLY_BYTES = 150;
@@ -18,7 +18,7 @@ const ECHO_SERVICE: grpc.ServiceDefinition = {
 };
 
 /** Answers every message of a stream with one of ECHO_REPLY_BYTES. */
-export async function startEchoServer(): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startEchoServer(): Promise<RunningServer> {
   const server = new grpc.Server();
   const reply = Buffer.alloc(ECHO_REPLY_BYTES, 1);
   server.addService(ECHO_SERVICE, {
@@ -63,16 +63,12 @@ export async function echoRoundTrips(address: string, count: number): Promise<nu
 
 /** Where the echo server runs: in this process, or in its own (as the reference southbound does in the own-process rows). */
 export async function runEcho(place: SouthboundPlace, count: number): Promise<number> {
-  const server: { address: string; stop(): Promise<void> } = place === 'in-process' ? await startEchoServer() : await startEchoProcess();
+  const server = place === 'in-process' ? await startEchoServer() : await startListeningProcess('the echo server', [__filename]);
   try {
     return await echoRoundTrips(server.address, count);
   } finally {
     await server.stop();
   }
-}
-
-function startEchoProcess(): Promise<SouthboundProcess> {
-  return startListeningProcess('the echo server', [__filename]);
 }
 
 if (require.main === module) {

@@ -7,7 +7,7 @@ import { AnyCodec } from '../src/southbound/grpc/anyCodec';
 import { GrpcSouthbound } from '../src/southbound/grpc/client';
 import { InMemorySouthbound } from '../src/southbound/memory';
 import { readyController, silentLogger } from './controllerSetup';
-import { startSouthboundProcess } from './grpcSouthboundProcess';
+import { startSouthboundProcess, type RunningServer } from './grpcSouthboundProcess';
 import type { PodChange, Tally } from './workload';
 import { BenchRunError } from './errors';
 
@@ -45,7 +45,7 @@ async function strictRun(controller: Controller, events: readonly PodChange[], t
 /** Where the reference southbound runs: in this process (still over a loopback TCP connection), or in its own. */
 export type SouthboundPlace = 'in-process' | 'own process';
 
-async function startSouthbound(place: SouthboundPlace): Promise<{ address: string; stop(): Promise<void> }> {
+async function startSouthbound(place: SouthboundPlace): Promise<RunningServer> {
   if (place === 'own process') return startSouthboundProcess();
   const server = await SouthboundServer.start({ listen: '127.0.0.1:0', logger: silentLogger });
   return { address: server.address, stop: () => server.stop() };

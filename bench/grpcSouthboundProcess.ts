@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/packageRoot';
 import { profileArgs } from './childTask';
 
-/** A server in a child process (the reference southbound: `contivctl southbound`, as it runs next to an agent). */
-export interface SouthboundProcess {
+/** A server a bench run talks to, in this process or in another. */
+export interface RunningServer {
   readonly address: string;
-  readonly pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/** A server in a child process (the reference southbound: `contivctl southbound`, as it runs next to an agent). */
+export interface SouthboundProcess extends RunningServer {
+  readonly pid: number | undefined;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
