@@ -199,6 +199,8 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
   const world = new World();
   const failuresOf = new WeakMap<Event, Scenario['commands'][number]>();
   const ownKeys = new Map<Event, Set<string>>();
+  /** Removes the injected failures: the final resync must meet none left over. */
+  const failureRemovers: (() => void)[] = [];
   let current: Event | undefined;
   const script: FailureScript = {
     failingHandler: (event) => failuresOf.get(event)?.handler ?? undefined,
@@ -206,7 +208,7 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
       if (event === current) return;
       current = event;
       const failure = withKeyFailures ? failuresOf.get(event)?.southbound : undefined;
-      if (failure) southbound.injectFailure({ keys: (key) => key.startsWith(failure.prefix) && !(current instanceof HealingResync), times: failure.times });
+      if (failure) failureRemovers.push(southbound.injectFailure({ keys: (key) => key.startsWith(failure.prefix) && !(current instanceof HealingResync), times: failure.times }));
     },
     touched: (key) => {
       if (!current) return;
@@ -258,7 +260,10 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
     const applied = jsonMap(southbound.applied);
     const expected = jsonMap(expectedSouthbound(world.pods, world.external));
     if (!externalAloneFailed) expect(applied).toEqual(expected);
-    // Whatever healing left, a resync of the world converges the southbound to it.
+    // Whatever healing left, a resync of the world converges the southbound to it. A failure
+    // injected for a later command may have times left (a failure of external config alone needs
+    // no healing, so nothing else used them up): it would fail this resync too.
+    for (const remove of failureRemovers) remove();
     controller.pushEvent(world.currentResync());
     await waitFor(
       () => controller.eventHistory().filter((r) => r.name !== HealingResync.eventName).length === pushed.length + 1 && quiet(controller),
