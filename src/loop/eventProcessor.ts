@@ -88,7 +88,9 @@ const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
  * With `coalesceUpdates`, consecutive best-effort updates form a batch: each goes through the
  * handlers on its own (its own record, change lines and `done()`), its transaction is staged with
  * the transaction actor, and the batch is committed once, when the next queued event cannot join
- * it, the queue is empty, or `maxCoalescedEvents` is reached.
+ * it, the queue is empty, or `maxCoalescedEvents` is reached. While a batch's commit is out (an
+ * asynchronous southbound), the next batch is built: commits still go one at a time, in order,
+ * and anything that cannot join a batch first waits for the commit in flight.
  */
 export class EventProcessor {
   private nextSeqNum = 0;
@@ -101,6 +103,13 @@ export class EventProcessor {
   private current: EventRun | undefined;
   private readonly batch = new CoalescedBatch();
   private readonly asker = new Asker();
+  /**
+   * The coalesced commit in flight, settled once its events are finished. The next batch is built
+   * meanwhile, so the handlers' work overlaps the southbound's; `commitAsker` waits for the commit
+   * while `asker` serves the next batch's calls.
+   */
+  private inFlight: Promise<void> | undefined;
+  private readonly commitAsker = new Asker();
   /** The handler actors in registration order, and reversed (looked up on first use: they are spawned with the machine). */
   private handlers: readonly HandlerRef[] | undefined;
   private reversedHandlers: readonly HandlerRef[] | undefined;
@@ -130,9 +139,13 @@ export class EventProcessor {
     });
   }
 
-  /** Commits and finishes a batch left open (the loop calls it when the queue is empty). */
+  /**
+   * Commits a batch left open and waits for every commit in flight, its events finished: the loop
+   * calls it when the queue is empty, and an event that cannot join a batch goes after it.
+   */
   flush(): void | Promise<void> {
-    return this.batch.size === 0 ? undefined : this.flushBatch();
+    const sent = this.batch.size === 0 ? undefined : this.flushBatch();
+    return sent ? sent.then(() => this.inFlight) : this.inFlight;
   }
 
   /** The event being processed (undefined between events). */
@@ -158,10 +171,13 @@ export class EventProcessor {
     const run = new EventRun(event, this.nextSeqNum++, followUpTo, this.deps.processed.observed);
     this.current = run;
     run.joins = this.coalescable(run);
-    // A batch ends before anything that cannot join it.
-    if (!run.joins && this.batch.size > 0) {
-      const flushed = this.flushBatch();
-      if (flushed) return flushed.then(() => this.bookkeep(run));
+    // A batch ends before anything that cannot join it, and its commit lands first.
+    if (!run.joins) {
+      const flushed = this.flush();
+      if (flushed) {
+        run.waitingFor = COMMIT;
+        return flushed.then(() => this.bookkeep(run));
+      }
     }
     return this.bookkeep(run);
   };
@@ -169,6 +185,7 @@ export class EventProcessor {
   /** Steps 1-2: what the controller learns from the event before any handler runs. */
   private bookkeep(run: EventRun): void | Promise<void> {
     const { deps } = this;
+    run.waitingFor = undefined;
     // Before anything that may wait: the machine learns at once that a resync is being processed
     // (the startup deadline is met when the first DBResync is taken, however long it then takes).
     this.setPhase(run.resync ? 'resyncing' : 'updating');
@@ -356,15 +373,32 @@ export class EventProcessor {
       return undefined;
     }
     this.batch.add(run);
+    // A fatal error stops the loop taking events: nothing goes on while its batch is out.
+    if (run.fatal) return this.flush();
     const next = this.deps.queue.peek();
     const full = this.batch.size >= this.deps.config.maxCoalescedEvents;
-    if (run.fatal || full || !next || !this.coalescableEvent(next)) return this.flushBatch();
+    if (full || !next || !this.coalescableEvent(next)) return this.flushBatch();
     return undefined;
   }
 
-  /** Commits what the batch staged, tells each event its part of the outcome, and finishes them in order. */
+  /**
+   * Ends the batch: its commit goes out once the commit in flight has landed (a promise while
+   * that one is out), and stays in flight while the loop goes on.
+   */
   private flushBatch(): void | Promise<void> {
     const runs = this.batch.take();
+    const previous = this.inFlight;
+    if (!previous) return this.commitBatch(runs);
+    // The loop waits for the commit in flight: the event that ended the batch shows it.
+    if (this.current) this.current.waitingFor = COMMIT;
+    return previous.then(() => this.commitBatch(runs));
+  }
+
+  /**
+   * Commits what the batch staged, tells each event its part of the outcome, and finishes them in
+   * order: at once when the southbound answers at once, else when the commit in flight lands.
+   */
+  private commitBatch(runs: readonly EventRun[]): void | Promise<void> {
     const staged = runs.filter((run) => run.stagedKeys !== undefined);
     if (staged.length === 0) return this.finishBatch(runs);
     const start = staged[0].timed ? performance.now() : 0;
@@ -380,13 +414,29 @@ export class EventProcessor {
     };
     let settled: CallOutcome<CommitOutcome> | Promise<CallOutcome<CommitOutcome>>;
     try {
-      settled = this.asker.ask<CommitStagedCall, CommitOutcome>(this.transactionActor, this.commitStagedCall(staged));
+      settled = this.commitAsker.ask<CommitStagedCall, CommitOutcome>(this.transactionActor, this.commitStagedCall(staged));
     } catch (defect) {
       settled = { ok: false, error: toError(defect) };
     }
-    if (settled instanceof Promise) return settled.then(concludeWith);
-    concludeWith(settled);
-    return undefined;
+    if (!(settled instanceof Promise)) {
+      concludeWith(settled);
+      return;
+    }
+    // The batch lands in a loop frame of its own: what its events' done() push are follow-ups, as
+    // when the loop awaits the commit.
+    const frame: LoopFrame = { seqNum: staged[staged.length - 1].seqNum, active: true };
+    const landed = settled.then((outcome) => {
+      this.inFlight = undefined;
+      try {
+        this.deps.loopFrame.run(frame, concludeWith, outcome);
+      } finally {
+        frame.active = false;
+      }
+    });
+    this.inFlight = landed;
+    // A turn of the event loop sends the commit (grpc-js and HTTP/2 write in later jobs and
+    // immediates) before the next batch's handlers hold the thread.
+    return nextTurn();
   }
 
   private finishBatch(runs: readonly EventRun[]): void {
@@ -482,7 +532,7 @@ export class EventProcessor {
     const last = runs[runs.length - 1].seqNum;
     return {
       type: 'commitStaged',
-      reply: this.asker.reply,
+      reply: this.commitAsker.reply,
       seqNum: last,
       description: runs.length === 1 ? runs[0].commitDescription() : batchDescription(runs),
       startup: false,
@@ -586,6 +636,10 @@ export class EventProcessor {
   private reportDefect(run: EventRun, what: string, defect: unknown): void {
     this.deps.logger.error({ seqNum: run.seqNum, err: toError(defect) }, `${what} of a finished event failed`);
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function handlerWaits(handler: string): HandlerWaits {

@@ -14,9 +14,12 @@ import {
   HealingResync,
   KubeStateChange,
   UpdateTransactionType,
+  type CommitRequest,
+  type CommitResult,
   type Controller,
   type Event,
   type EventRecord,
+  type Southbound,
 } from '../../src';
 import { InMemorySouthbound } from '../../src/southbound/memory';
 import { jsonMap, pod, value } from '../support/messages';
@@ -30,7 +33,10 @@ const podAdded = (name: string) => new KubeStateChange({ key: name, resource: 'p
 describe('coalescing', () => {
   let controller: Controller | undefined;
   const calls: string[] = [];
+  let releaseOnFailure: (() => void) | undefined;
   afterEach(async () => {
+    releaseOnFailure?.();
+    releaseOnFailure = undefined;
     await controller?.close();
     controller = undefined;
     calls.length = 0;
@@ -144,6 +150,58 @@ describe('coalescing', () => {
     expect(controller.eventHistory().some((r) => r.batch)).toBe(false);
   });
 
+  test('while a batch is committed the next one is built; commits never overlap, events finish in order, what cannot join waits', async () => {
+    const southbound = new HeldSouthbound();
+    releaseOnFailure = () => southbound.releaseAll();
+    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(controller, 1);
+    calls.length = 0;
+    const finished: string[] = [];
+    const revert = new TestUpdate('Revert', UpdateTransactionType.RevertOnFailure);
+    revert.done = () => finished.push('Revert');
+    const events: Event[] = [...['p0', 'p1', 'p2', 'p3'].map(podAdded), revert, podAdded('p4')];
+    for (const ev of events) {
+      if (ev instanceof KubeStateChange) ev.done = () => finished.push(ev.key);
+      controller.pushEvent(ev);
+    }
+    // p0+p1 are out; p2+p3, the next batch, went through the handlers meanwhile, and wait.
+    await waitFor(() => calls.length === 4 && southbound.held.length === 2, 'the first batch out, the second built');
+    await settleAll();
+    expect(calls).toEqual(['p0', 'p1', 'p2', 'p3'].map(() => 'pods.update(Kubernetes State Change)'));
+    expect(southbound.held.map((h) => h.description)).toEqual(['Database Resync', '2 coalesced events #1-#2']);
+    expect(finished).toEqual([]);
+    expect(controller.currentEvent()).toMatchObject({ seqNum: 4, waitingFor: { commit: true } });
+
+    southbound.release(1);
+    await waitFor(() => southbound.held.length === 3, 'the second batch sent once the first landed');
+    expect(finished).toEqual(['p0', 'p1']);
+    expect(southbound.held[2].description).toBe('2 coalesced events #3-#4');
+    // Revert cannot join: its handlers wait for the commit in flight, and the event says so.
+    await settleAll();
+    expect(calls).toHaveLength(4);
+    expect(controller.currentEvent()).toMatchObject({ name: 'Revert', waitingFor: { commit: true } });
+
+    southbound.release(2);
+    // Revert put nothing (no commit of its own); p4 goes alone, the queue being empty after it.
+    await waitFor(() => southbound.held.length === 4, 'p4 after Revert');
+    expect(southbound.held[3].description).toBe('Kubernetes State Change');
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3', 'Revert']);
+    const closed = controller.close();
+    await settleAll();
+    // The Shutdown waits for p4's commit.
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3', 'Revert']);
+    expect(calls).not.toContain('pods.update(Shutdown)');
+    southbound.release(3);
+    await closed;
+    controller = undefined;
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3', 'Revert', 'p4']);
+    expect(calls.at(-1)).toBe('pods.update(Shutdown)');
+    expect(southbound.mostOutstanding).toBe(1);
+  });
+
   test('a key failure in a batch fails exactly the events that staged that key; healing follows', async () => {
     const hold = gate();
     const fixture = memoryFixture();
@@ -170,6 +228,38 @@ describe('coalescing', () => {
   });
 });
 
+/** Holds every commit until the test releases it, counting how many are out at once. */
+class HeldSouthbound implements Southbound {
+  readonly held: { description: string; release: () => void }[] = [];
+  private outstanding = 0;
+  mostOutstanding = 0;
+  private readonly memory = new InMemorySouthbound();
+
+  async commit(request: CommitRequest): Promise<CommitResult> {
+    this.outstanding++;
+    this.mostOutstanding = Math.max(this.mostOutstanding, this.outstanding);
+    const released = gate();
+    this.held.push({ description: request.description.split('\n')[0], release: () => released.open() });
+    await released.promise;
+    this.outstanding--;
+    return this.memory.commit(request);
+  }
+
+  release(index: number): void {
+    this.held[index].release();
+  }
+
+  /** A failed test must not leave commits held: closing would wait for them. */
+  releaseAll(): void {
+    for (const commit of this.held) commit.release();
+  }
+}
+
+/** Lets every job and immediate that is ready run: what has not happened after it waits for something. */
+async function settleAll(): Promise<void> {
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One result per event, comparable across modes: ok, or the handlers' and the commit's errors. */
 function result(record: EventRecord): string {
   const errors = record.handlers.filter((h) => h.error).map((h) => `${h.handler}: ${h.error}`);
@@ -194,7 +284,7 @@ interface ModeRun {
  * Runs the scenario in one mode. Southbound failures (when `withKeyFailures`) make keys under the
  * command's prefix fail a number of times from that command on, for non-healing commits only.
  */
-async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: boolean): Promise<ModeRun> {
+async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: boolean, maxCoalescedEvents = 256): Promise<ModeRun> {
   const southbound = new InMemorySouthbound();
   const world = new World();
   const failuresOf = new WeakMap<Event, Scenario['commands'][number]>();
@@ -220,7 +310,7 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
   const controller = createController({
     handlers: [podHandler(script), namespaceHandler(script)],
     southbound,
-    config: { delayAfterErrorHealing: input.delayAfterErrorHealing, enableRetry: false, coalesceUpdates: coalesce },
+    config: { delayAfterErrorHealing: input.delayAfterErrorHealing, enableRetry: false, coalesceUpdates: coalesce, maxCoalescedEvents },
     logger: pino({ level: 'silent' }),
   });
   await controller.start();
@@ -276,12 +366,15 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
   }
 }
 
+/** Small limits end batches while more events are queued: the next batch is built while one is committed. */
+const batchLimit = fc.constantFrom(2, 3, 256);
+
 describe('coalesced and strict modes', () => {
   test('without southbound failures they give every event the same result and leave the same southbound state', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async (input) => {
+      fc.asyncProperty(scenario, batchLimit, async (input, maxCoalescedEvents) => {
         const strict = await runMode(input, false, false);
-        const coalesced = await runMode(input, true, false);
+        const coalesced = await runMode(input, true, false, maxCoalescedEvents);
         expect(coalesced.results).toEqual(strict.results);
         expect(coalesced.applied).toEqual(strict.applied);
       }),
@@ -292,9 +385,9 @@ describe('coalesced and strict modes', () => {
   test('with key failures an event fails exactly when its own keys failed, and after healing both converge to the same state', async () => {
     stats.coalescedEvents = stats.coalescedFailures = 0;
     await fc.assert(
-      fc.asyncProperty(scenario, async (input) => {
+      fc.asyncProperty(scenario, batchLimit, async (input, maxCoalescedEvents) => {
         const strict = await runMode(input, false, true);
-        const coalesced = await runMode(input, true, true);
+        const coalesced = await runMode(input, true, true, maxCoalescedEvents);
         expect(coalesced.attributionMismatches).toEqual([]);
         if (!strict.externalAloneFailed && !coalesced.externalAloneFailed) expect(coalesced.applied).toEqual(strict.applied);
       }),
