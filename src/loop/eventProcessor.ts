@@ -68,6 +68,9 @@ export interface CurrentEvent {
 }
 
 const COMMIT = Object.freeze({ commit: true as const });
+const NO_MERGE: MergeScope = Object.freeze({ kind: 'none' });
+const RESYNC_MERGE: MergeScope = Object.freeze({ kind: 'resync' });
+const UPDATE_MERGE: MergeScope = Object.freeze({ kind: 'update' });
 
 const RESYNC_TYPES: Partial<Record<EventMethodType, ResyncType>> = {
   [EventMethodType.FullResync]: 'full',
@@ -502,9 +505,9 @@ export class EventProcessor {
 
   private mergeScope(run: EventRun): MergeScope {
     const { event, method } = run;
-    if (method === EventMethodType.DownstreamResync) return { kind: 'none' };
-    if (run.resync) return { kind: 'resync' };
-    return { kind: 'update', externalChangeKeys: event instanceof ExternalConfigChange ? event.updatedKVs.keys() : undefined };
+    if (method === EventMethodType.DownstreamResync) return NO_MERGE;
+    if (run.resync) return RESYNC_MERGE;
+    return event instanceof ExternalConfigChange ? { kind: 'update', externalChangeKeys: event.updatedKVs.keys() } : UPDATE_MERGE;
   }
 
   private commitCall(run: EventRun): Request<CommitCall> {
@@ -545,8 +548,9 @@ export class EventProcessor {
   private finish(run: EventRun): void {
     const { deps } = this;
     const { event, error } = run;
-    const record = run.startRecord(deps.clock.now());
-    record.processingEnd = deps.clock.now();
+    const end = deps.clock.now();
+    const record = run.startRecord(end);
+    record.processingEnd = end;
     record.seal();
     // What follows must not keep the event from being finished: each step is guarded.
     try {
