@@ -13,6 +13,7 @@ import {
   ExternalConfigChange,
   HealingResync,
   KubeStateChange,
+  SouthboundUnavailableError,
   UpdateTransactionType,
   type CommitRequest,
   type CommitResult,
@@ -202,6 +203,33 @@ describe('coalescing', () => {
     expect(southbound.mostOutstanding).toBe(1);
   });
 
+  test('an outage found by the batch in flight: the batch built meanwhile is deferred, not sent', async () => {
+    const southbound = new HeldSouthbound();
+    releaseOnFailure = () => southbound.releaseAll();
+    // Healing far away: the test looks at the batches, not at the recovery.
+    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(controller, 1);
+    const results = new Map<string, string>();
+    for (const ev of ['p0', 'p1', 'p2', 'p3'].map(podAdded)) {
+      ev.done = (err?: Error | null) => results.set(ev.key, err?.message ?? 'ok');
+      controller.pushEvent(ev);
+    }
+    await waitFor(() => calls.filter((c) => c.startsWith('pods.update')).length === 4 && southbound.held.length === 2, 'p2+p3 built while p0+p1 are out');
+    southbound.fail(1, new SouthboundUnavailableError('connection refused'));
+    await waitFor(() => results.size === 4, 'every event finished');
+    expect(Object.fromEntries(results)).toEqual({
+      p0: 'transaction failed: southbound unavailable: connection refused',
+      p1: 'transaction failed: southbound unavailable: connection refused',
+      p2: 'transaction failed: southbound unavailable: transaction deferred to the resync after the outage',
+      p3: 'transaction failed: southbound unavailable: transaction deferred to the resync after the outage',
+    });
+    expect(southbound.held).toHaveLength(2);
+    expect(controller.health().southboundAvailable).toBe(false);
+  });
+
   test('a key failure in a batch fails exactly the events that staged that key; healing follows', async () => {
     const hold = gate();
     const fixture = memoryFixture();
@@ -230,7 +258,7 @@ describe('coalescing', () => {
 
 /** Holds every commit until the test releases it, counting how many are out at once. */
 class HeldSouthbound implements Southbound {
-  readonly held: { description: string; release: () => void }[] = [];
+  readonly held: { description: string; release: () => void; fail: (error: Error) => void }[] = [];
   private outstanding = 0;
   mostOutstanding = 0;
   private readonly memory = new InMemorySouthbound();
@@ -239,14 +267,21 @@ class HeldSouthbound implements Southbound {
     this.outstanding++;
     this.mostOutstanding = Math.max(this.mostOutstanding, this.outstanding);
     const released = gate();
-    this.held.push({ description: request.description.split('\n')[0], release: () => released.open() });
-    await released.promise;
-    this.outstanding--;
+    this.held.push({ description: request.description.split('\n')[0], release: () => released.open(), fail: (error) => released.fail(error) });
+    try {
+      await released.promise;
+    } finally {
+      this.outstanding--;
+    }
     return this.memory.commit(request);
   }
 
   release(index: number): void {
     this.held[index].release();
+  }
+
+  fail(index: number, error: Error): void {
+    this.held[index].fail(error);
   }
 
   /** A failed test must not leave commits held: closing would wait for them. */
