@@ -1,6 +1,6 @@
 import type { KeyOperation } from '../../api/errors';
 import type { ResyncType, ValueState } from '../../api/southbound';
-import { writeRaw, writeString } from '../grpc/wireBytes';
+import { StringBytes, writeRaw, writeString } from '../grpc/wireBytes';
 import type { SchedulerRecordedOperation, SchedulerRecordedTxn, SchedulerTxnValue, StoredValue } from './types';
 
 /*
@@ -45,8 +45,23 @@ function utf8Length(text: string): number {
   return text.length;
 }
 
+/** Type URLs repeat in every operation: their bytes are encoded once. */
+const typeUrlBytes = new StringBytes();
+/** The last one asked for: a transaction's values mostly share a few types, decoded as the same string. */
+let lastTypeUrl = '';
+let lastTypeUrlBytes: Buffer = Buffer.alloc(0);
+
+function typeUrlOf(value: StoredValue): Buffer {
+  const typeUrl = value.type_url;
+  if (typeUrl !== lastTypeUrl) {
+    lastTypeUrlBytes = typeUrlBytes.of(typeUrl);
+    lastTypeUrl = typeUrl;
+  }
+  return lastTypeUrlBytes;
+}
+
 function anySize(value: StoredValue): number {
-  return 4 + utf8Length(value.type_url) + 4 + value.value.length;
+  return 4 + typeUrlOf(value).length + 4 + value.value.length;
 }
 
 class Writer {
@@ -56,8 +71,13 @@ class Writer {
     this.buf[this.pos++] = value;
   }
   u32(value: number): void {
-    this.buf.writeUInt32LE(value, this.pos);
-    this.pos += 4;
+    // By hand: Buffer#writeUInt32LE checks its arguments on every call (a million calls for a big resync).
+    const { buf, pos } = this;
+    buf[pos] = value;
+    buf[pos + 1] = value >>> 8;
+    buf[pos + 2] = value >>> 16;
+    buf[pos + 3] = value >>> 24;
+    this.pos = pos + 4;
   }
   f64(value: number): void {
     this.buf.writeDoubleLE(value, this.pos);
@@ -73,7 +93,9 @@ class Writer {
     this.pos = writeString(this.buf, this.pos, text, length);
   }
   any(value: StoredValue): void {
-    this.str(value.type_url);
+    const typeUrl = typeUrlOf(value);
+    this.u32(typeUrl.length);
+    this.pos = writeRaw(this.buf, this.pos, typeUrl);
     this.u32(value.value.length);
     this.pos = writeRaw(this.buf, this.pos, value.value);
   }
