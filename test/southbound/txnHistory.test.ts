@@ -88,6 +88,30 @@ describe('the recorded-transaction history, packed', () => {
     expect(() => history.add(txn(1149n, 'again'))).toThrow(RangeError);
   });
 
+  it('keeps fewer transactions as recorded when they are big (the newest always), and finds every one', () => {
+    const history = new TxnHistory(100);
+    const big = (seqNum: bigint): SchedulerRecordedTxn => {
+      const one = txn(seqNum, `key-${seqNum}`);
+      return { ...one, values: Array.from({ length: 1500 }, () => one.values[0]), executed: Array.from({ length: 1500 }, () => one.executed[0]) };
+    };
+    const recorded = Array.from({ length: 5 }, (_, i) => big(BigInt(i + 1)));
+    for (const t of recorded) history.add(t);
+    // 3,000 values and operations each: the newest alone is kept as recorded (a budget of 4,096).
+    expect(history.get(5n)).toBe(recorded[4]);
+    for (const t of recorded.slice(0, 4)) {
+      expect(history.get(t.seqNum)).not.toBe(t);
+      expect(plain(history.get(t.seqNum) as SchedulerRecordedTxn)).toEqual(plain(t));
+    }
+    // Small ones after it stay as recorded next to it, up to the 32 newest.
+    const small = Array.from({ length: 40 }, (_, i) => txn(BigInt(10 + i), `small-${i}`));
+    for (const t of small.slice(0, 10)) history.add(t);
+    expect(history.get(5n)).toBe(recorded[4]);
+    for (const t of small.slice(10)) history.add(t);
+    expect(history.get(5n)).not.toBe(recorded[4]);
+    for (const t of small.slice(8)) expect(history.get(t.seqNum)).toBe(t);
+    expect(history.all().map((t) => t.seqNum)).toEqual([...recorded, ...small].map((t) => t.seqNum));
+  });
+
   it('with room for fewer than it keeps as recorded, it is still bounded', () => {
     const history = new TxnHistory(3);
     for (let i = 1; i <= 10; i++) history.add(txn(BigInt(i), 'a'));

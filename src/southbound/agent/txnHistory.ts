@@ -5,8 +5,11 @@ import type { SchedulerRecordedTxn } from './types';
 /**
  * Transactions kept as objects before they are packed: the session reads the newest one back at
  * once (to answer its commit), and a transaction packed that young would be packed for nothing.
+ * Bounded by operations too: the newest 32 coalesced commits of a burst (1,536 values each) would
+ * be 100,000 objects that every young collection copies.
  */
 const FRESH_TXNS = 32;
+const FRESH_OPERATIONS = 4096;
 
 /**
  * The most recent recorded transactions, at most `capacity`; the oldest go first (and are let go
@@ -21,6 +24,8 @@ export class TxnHistory {
   private readonly packed = new Fifo<Buffer>();
   /** The newest transactions, as recorded, oldest first. */
   private readonly fresh = new Fifo<SchedulerRecordedTxn>();
+  /** Values and operations of the fresh transactions. */
+  private freshOperations = 0;
 
   constructor(private readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`the recorded-transaction history needs room for at least 1 (got ${capacity})`);
@@ -34,11 +39,19 @@ export class TxnHistory {
     const last = this.fresh.at(this.fresh.size - 1);
     if (last && last.seqNum >= txn.seqNum) throw new RangeError(`transaction #${txn.seqNum} recorded after #${last.seqNum}`);
     this.fresh.push(txn);
-    while (this.fresh.size > FRESH_TXNS) this.packed.push(packRecordedTxn(this.fresh.shift() as SchedulerRecordedTxn));
+    this.freshOperations += operationsOf(txn);
+    // The newest stays as it is, whatever its size.
+    while (this.fresh.size > FRESH_TXNS || (this.fresh.size > 1 && this.freshOperations > FRESH_OPERATIONS)) this.packed.push(packRecordedTxn(this.shiftFresh()));
     while (this.size > this.capacity) {
       if (this.packed.size > 0) this.packed.shift();
-      else this.fresh.shift();
+      else this.shiftFresh();
     }
+  }
+
+  private shiftFresh(): SchedulerRecordedTxn {
+    const txn = this.fresh.shift() as SchedulerRecordedTxn;
+    this.freshOperations -= operationsOf(txn);
+    return txn;
   }
 
   get(seqNum: bigint): SchedulerRecordedTxn | undefined {
@@ -52,6 +65,10 @@ export class TxnHistory {
   all(): SchedulerRecordedTxn[] {
     return [...this.packed.toArray().map(unpackRecordedTxn), ...this.fresh.toArray()];
   }
+}
+
+function operationsOf(txn: SchedulerRecordedTxn): number {
+  return txn.values.length + txn.executed.length;
 }
 
 function bisect<T>(items: Fifo<T>, seqNum: bigint, seqNumOf: (item: T) => bigint): T | undefined {
