@@ -115,9 +115,9 @@ export function commitOutcome(settled: CallOutcome<CommitOutcome>): CommitOutcom
  * commits it to the southbound and keeps the internal config; with coalescing it accumulates the
  * transactions of a batch of updates and commits them as one. The processor sends a commit only
  * once the previous one is answered, so commits never overlap (it stages the next batch
- * meanwhile: `commitStaged` hands over the staged values and starts a new set). A commit the southbound does not answer within `commitTimeout` is an
- * outage (its fate is unknown: the full resync after the outage settles it); a late answer is
- * logged and ignored.
+ * meanwhile: `commitStaged` hands over the staged values and starts a new set). A commit the
+ * southbound does not answer within `commitTimeout` is an outage (its fate is unknown: the full
+ * resync after the outage settles it); a late answer is logged and ignored.
  */
 export function transactionActorLogic(deps: TransactionActorDeps) {
   return fromReceiver<Request<TransactionCall>>(() => {
