@@ -28,6 +28,7 @@ import { expectedSouthbound, namespaceHandler, podHandler, type FailureScript } 
 import { quiet, scenario, World, type Scenario } from '../support/podScenario';
 import { gate, waitFor } from '../support/waitFor';
 import { memoryFixture, names, recordingHandler, startController, TestUpdate, waitForHistory } from '../support/harness';
+import { grpcFixture } from '../southbound/grpcFixture';
 
 const podAdded = (name: string) => new KubeStateChange({ key: name, resource: 'pod', newValue: pod(name) });
 
@@ -253,6 +254,48 @@ describe('coalescing', () => {
     const p2 = controller.eventHistory().find((r) => r.handlers[0]?.change === 'put cfg/p2');
     expect(p2?.txnError).toBe('transaction failed: cfg/p2 (CREATE): dataplane refuses p2');
     expect(await fixture.applied()).toEqual(Object.fromEntries(['p0', 'p1', 'p2', 'p3'].map((p) => [`cfg/${p}`, { name: p }])));
+  });
+});
+
+describe('coalescing over gRPC to the reference southbound', () => {
+  test('a burst goes batch after batch, each built while the one before is out: every event finished once, in order, the state as pushed', async () => {
+    const fixture = await grpcFixture();
+    const calls: string[] = [];
+    /** The southbound's applied commits when each pod's handler ran. */
+    const appliedWhenHandled = new Map<string, number>();
+    const handler = recordingHandler('pods', calls, {
+      update: (ev, txn) => {
+        if (ev instanceof KubeStateChange) appliedWhenHandled.set(ev.key, fixture.server.stats.commitsApplied);
+        if (ev instanceof KubeStateChange && ev.newValue) txn.put(`cfg/${ev.key}`, value({ name: ev.key }));
+        return ev instanceof KubeStateChange ? `put cfg/${ev.key}` : '';
+      },
+    });
+    const controller = await startController({ handlers: [handler], southbound: fixture.southbound, config: { maxCoalescedEvents: 16 } });
+    try {
+      controller.pushEvent(new DBResync({}));
+      await waitForHistory(controller, 1);
+      const pods = Array.from({ length: 400 }, (_, i) => `p${i}`);
+      const finished: string[] = [];
+      for (const name of pods) {
+        const ev = podAdded(name);
+        ev.done = (err?: Error | null) => finished.push(err ? `${name}: ${err.message}` : name);
+        controller.pushEvent(ev);
+      }
+      await waitFor(() => finished.length >= pods.length && controller.health().state === 'idle', 'the burst finished');
+      expect(finished).toEqual(pods);
+      const batches = new Set(controller.eventHistory().slice(1).map((r) => r.batch?.first));
+      expect(batches.has(undefined)).toBe(false);
+      expect(fixture.server.stats.commitsApplied).toBe(1 + batches.size);
+      expect(batches.size).toBe(pods.length / 16);
+      // Batch n (from 0) is built while batch n - 1 is out: its handlers run before that one is
+      // applied (the startup resync is the first commit applied).
+      const overlapped = pods.filter((name, i) => i >= 16 && (appliedWhenHandled.get(name) ?? 0) < Math.floor(i / 16) + 1);
+      expect(overlapped.length).toBeGreaterThan(0);
+      expect(await fixture.applied()).toEqual(Object.fromEntries(pods.map((p) => [`cfg/${p}`, { name: p }])));
+    } finally {
+      await controller.close();
+      await fixture.close();
+    }
   });
 });
 
