@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { observeOn } from 'rxjs/internal/operators/observeOn'; // not 'rxjs': see src/loop/eventQueue.ts
 import { asapScheduler } from 'rxjs/internal/scheduler/asap';
 import type { Logger } from 'pino';
@@ -48,7 +49,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
             if (++sinceCheck >= SLICE_CHECK_EVERY) {
               sinceCheck = 0;
               if (performance.now() - sliceStart >= SLICE_MS) {
-                await new Promise<void>((resolve) => setImmediate(resolve));
+                await nextTurn();
                 sliceStart = performance.now();
               }
             }

@@ -1,4 +1,5 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Subject } from 'rxjs';
 import type { AnyActorRef } from 'xstate';
@@ -179,7 +180,10 @@ export class EventProcessor {
       const flushed = this.flush();
       if (flushed) {
         run.waitingFor = COMMIT;
-        return flushed.then(() => this.bookkeep(run));
+        return flushed.then(() => {
+          run.waitingFor = undefined;
+          return this.bookkeep(run);
+        });
       }
     }
     return this.bookkeep(run);
@@ -188,7 +192,6 @@ export class EventProcessor {
   /** Steps 1-2: what the controller learns from the event before any handler runs. */
   private bookkeep(run: EventRun): void | Promise<void> {
     const { deps } = this;
-    run.waitingFor = undefined;
     // Before anything that may wait: the machine learns at once that a resync is being processed
     // (the startup deadline is met when the first DBResync is taken, however long it then takes).
     this.setPhase(run.resync ? 'resyncing' : 'updating');
@@ -640,10 +643,6 @@ export class EventProcessor {
   private reportDefect(run: EventRun, what: string, defect: unknown): void {
     this.deps.logger.error({ seqNum: run.seqNum, err: toError(defect) }, `${what} of a finished event failed`);
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function handlerWaits(handler: string): HandlerWaits {
