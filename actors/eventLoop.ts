@@ -32,10 +32,25 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     const processor = deps.createProcessor((notification) => sendBack(notification));
     let draining = false;
     let stopped = false;
+    /**
+     * The loop tells the machine it is idle one macrotask after the queue ran dry, unless events
+     * came meanwhile: a caller that awaits each event before pushing the next (or a steady
+     * stream whose next event is already due) would otherwise cost two machine transitions per
+     * event, updating -> idle -> updating, each several times the cost of the event's own work.
+     */
+    let idleAnnouncement: NodeJS.Immediate | undefined;
+    const announceIdle = (): void => {
+      idleAnnouncement = undefined;
+      if (!stopped && !draining) processor.setPhase('idle');
+    };
 
     const drain = async (): Promise<void> => {
       if (draining || stopped) return;
       draining = true;
+      if (idleAnnouncement) {
+        clearImmediate(idleAnnouncement);
+        idleAnnouncement = undefined;
+      }
       try {
         let sliceStart = performance.now();
         let sinceCheck = 0;
@@ -66,7 +81,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
       } finally {
         draining = false;
       }
-      if (!stopped) processor.setPhase('idle');
+      if (!stopped) idleAnnouncement = setImmediate(announceIdle);
     };
 
     const subscription = queue.ready$.pipe(observeOn(asapScheduler)).subscribe(() => void drain());
@@ -76,6 +91,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     void drain();
     return () => {
       stopped = true;
+      if (idleAnnouncement) clearImmediate(idleAnnouncement);
       subscription.unsubscribe();
     };
   });

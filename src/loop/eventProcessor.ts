@@ -148,7 +148,7 @@ export class EventProcessor {
    * calls it when the queue is empty, and an event that cannot join a batch goes after it.
    */
   flush(): void | Promise<void> {
-    const sent = this.batch.size === 0 ? undefined : this.flushBatch();
+    const sent = this.batch.size === 0 ? undefined : this.flushBatch(false);
     return sent ? sent.then(() => this.inFlight) : this.inFlight;
   }
 
@@ -382,8 +382,9 @@ export class EventProcessor {
     // A fatal error stops the loop taking events: nothing goes on while its batch is out.
     if (run.fatal) return this.flush();
     const next = this.deps.queue.peek();
-    const full = this.batch.size >= this.deps.config.maxCoalescedEvents;
-    if (full || !next || !this.coalescableEvent(next)) return this.flushBatch();
+    const more = next !== undefined && this.coalescableEvent(next);
+    if (!more) return this.flushBatch(false);
+    if (this.batch.size >= this.deps.config.maxCoalescedEvents) return this.flushBatch(true);
     return undefined;
   }
 
@@ -391,20 +392,20 @@ export class EventProcessor {
    * Ends the batch: its commit goes out once the commit in flight has landed (a promise while
    * that one is out), and stays in flight while the loop goes on.
    */
-  private flushBatch(): void | Promise<void> {
+  private flushBatch(nextBatchFollows: boolean): void | Promise<void> {
     const runs = this.batch.take();
     const previous = this.inFlight;
-    if (!previous) return this.commitBatch(runs);
+    if (!previous) return this.commitBatch(runs, nextBatchFollows);
     // The loop waits for the commit in flight: the event that ended the batch shows it.
     if (this.current) this.current.waitingFor = COMMIT;
-    return previous.then(() => this.commitBatch(runs));
+    return previous.then(() => this.commitBatch(runs, nextBatchFollows));
   }
 
   /**
    * Commits what the batch staged, tells each event its part of the outcome, and finishes them in
    * order: at once when the southbound answers at once, else when the commit in flight lands.
    */
-  private commitBatch(runs: readonly EventRun[]): void | Promise<void> {
+  private commitBatch(runs: readonly EventRun[], nextBatchFollows: boolean): void | Promise<void> {
     const staged = runs.filter((run) => run.stagedKeys !== undefined);
     if (staged.length === 0) return this.finishBatch(runs);
     const start = staged[0].timed ? performance.now() : 0;
@@ -440,9 +441,11 @@ export class EventProcessor {
       }
     });
     this.inFlight = landed;
-    // A turn of the event loop sends the commit (grpc-js and HTTP/2 write in later jobs and
-    // immediates) before the next batch's handlers hold the thread.
-    return nextTurn();
+    // When the next batch's handlers are about to hold the thread, a turn of the event loop sends
+    // the commit first (grpc-js and HTTP/2 write in later jobs and immediates). Otherwise the loop
+    // waits for the commit anyway, and a turn would only add its own cost (tens of µs here) to
+    // every commit of a caller that awaits each event.
+    return nextBatchFollows ? nextTurn() : undefined;
   }
 
   private finishBatch(runs: readonly EventRun[]): void {
