@@ -32,13 +32,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Built once per type: a watch event decodes every message of its value (was 8 µs per pod of the agent's CPU). */
+const FIELD_INDEXES = new WeakMap<Type, ReadonlyMap<string, Field>>();
+
 /** Every name a field may have in JSON: original, lowerCamel, protobufjs'. */
-function fieldIndex(type: Type): Map<string, Field> {
-  const index = new Map<string, Field>();
+function fieldIndex(type: Type): ReadonlyMap<string, Field> {
+  let index = FIELD_INDEXES.get(type);
+  if (index) return index;
+  const names = new Map<string, Field>();
   for (const field of type.fieldsArray) {
     const original = originalFieldName(type, field.name);
-    for (const name of [original, lowerCamelName(original), field.name]) index.set(name, field);
+    for (const name of [original, lowerCamelName(original), field.name]) names.set(name, field);
   }
+  index = names;
+  FIELD_INDEXES.set(type, index);
   return index;
 }
 
