@@ -1,64 +1,100 @@
-/** The smallest backing array; below it, a FIFO never shrinks. */
-const MIN_CAPACITY = 16;
+/** Items per chunk (a power of two): 2 KiB of slots, small enough for FIFOs that stay short. */
+const CHUNK_BITS = 8;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+/** Retired chunk slots at the front of the chunk list before it is compacted. */
+const COMPACT_AFTER = 32;
+
+type Chunk<T> = (T | undefined)[];
+
+function newChunk<T>(): Chunk<T> {
+  return new Array<T | undefined>(CHUNK_SIZE).fill(undefined);
+}
 
 /**
- * A FIFO on a circular array: push and shift are O(1), and a FIFO that stays about the same size
- * (a history of 10,000 records, a queue) keeps one array for good. Shifting from the front of a
- * plain array is O(n); a FIFO that copied its live part out every few thousand shifts handed the
- * garbage collector a new array of every live item each time. It grows by doubling and shrinks by
- * half when a quarter full, so a burst does not hold its memory for good either.
+ * A FIFO of fixed-size chunks: push, shift and `at` are O(1), and nothing is ever copied. Shifting
+ * from the front of a plain array is O(n); a FIFO that copied its live part out every few
+ * thousand shifts handed the garbage collector a new array of every live item each time; a ring
+ * that doubled and halved copied every item of a 200,000-event burst several times, each copy a
+ * store of a young object into a large old array. Here a burst takes one chunk at a time, and each
+ * chunk goes as soon as it is drained (one is kept for reuse), so a burst does not hold its
+ * memory for good either.
  */
 export class Fifo<T> {
-  private items: (T | undefined)[] = new Array<T | undefined>(MIN_CAPACITY).fill(undefined);
+  /** In order; the slots before `first` are retired chunks (undefined) awaiting compaction. */
+  private chunks: (Chunk<T> | undefined)[] = [newChunk<T>()];
+  private first = 0;
+  /** Index of the oldest item in the first chunk. */
   private head = 0;
   private count = 0;
+  private spare: Chunk<T> | undefined;
 
   get size(): number {
     return this.count;
   }
 
   push(item: T): void {
-    if (this.count === this.items.length) this.resize(this.items.length * 2);
-    this.items[(this.head + this.count) & (this.items.length - 1)] = item;
+    const position = this.head + this.count;
+    const index = this.first + (position >> CHUNK_BITS);
+    if (index === this.chunks.length) {
+      this.chunks.push(this.spare ?? newChunk<T>());
+      this.spare = undefined;
+    }
+    (this.chunks[index] as Chunk<T>)[position & CHUNK_MASK] = item;
     this.count++;
   }
 
   shift(): T | undefined {
     if (this.count === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & (this.items.length - 1);
+    const chunk = this.chunks[this.first] as Chunk<T>;
+    const item = chunk[this.head];
+    chunk[this.head] = undefined;
     this.count--;
-    if (this.items.length > MIN_CAPACITY && this.count < this.items.length / 4) this.resize(this.items.length / 2);
+    if (this.count === 0) {
+      // Empty: start over at the front of the current chunk, so that a FIFO that stays short
+      // never walks into new chunks; later chunks (all empty) go.
+      this.head = 0;
+      if (this.chunks.length > this.first + 1) this.chunks.length = this.first + 1;
+    } else if (++this.head === CHUNK_SIZE) {
+      this.retireFirst();
+    }
     return item;
   }
 
   /** The item `index` places after the oldest (0 = the oldest). */
   at(index: number): T | undefined {
-    return index >= 0 && index < this.count ? this.items[(this.head + index) & (this.items.length - 1)] : undefined;
+    if (index < 0 || index >= this.count) return undefined;
+    const position = this.head + index;
+    return (this.chunks[this.first + (position >> CHUNK_BITS)] as Chunk<T>)[position & CHUNK_MASK];
   }
 
   /** A copy of the items, oldest first. */
   toArray(): T[] {
     const out = new Array<T>(this.count);
-    for (let i = 0; i < this.count; i++) out[i] = this.items[(this.head + i) & (this.items.length - 1)] as T;
+    for (let i = 0; i < this.count; i++) out[i] = this.at(i) as T;
     return out;
   }
 
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const rest = this.toArray();
-    this.items = new Array<T | undefined>(MIN_CAPACITY).fill(undefined);
+    this.chunks = [newChunk<T>()];
+    this.first = 0;
     this.head = 0;
     this.count = 0;
+    this.spare = undefined;
     return rest;
   }
 
-  /** Copies the items, oldest first, into an array of `capacity` (a power of two). */
-  private resize(capacity: number): void {
-    const items = new Array<T | undefined>(capacity).fill(undefined);
-    for (let i = 0; i < this.count; i++) items[i] = this.items[(this.head + i) & (this.items.length - 1)];
-    this.items = items;
+  /** The first chunk is drained: it goes (kept as the spare), and the list is compacted now and then. */
+  private retireFirst(): void {
+    this.spare = this.chunks[this.first];
+    this.chunks[this.first] = undefined;
+    this.first++;
     this.head = 0;
+    if (this.first >= COMPACT_AFTER && this.first * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
   }
 }
