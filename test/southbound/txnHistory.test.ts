@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { KeyOperation } from '../../src/api/errors';
 import type { ValueState } from '../../src/api/southbound';
 import { packRecordedTxn, packedSeqNum, unpackRecordedTxn } from '../../src/southbound/agent/packedRecordedTxn';
@@ -72,11 +73,13 @@ describe('the recorded-transaction history, packed', () => {
     expect(value.toString()).toBe('a');
   });
 
-  it('keeps the newest as recorded and the older ones packed; finds, lists and drops them in order', () => {
+  it('keeps the newest as recorded and the older ones packed; finds, lists and drops them in order', async () => {
     const history = new TxnHistory(100);
     const recorded = Array.from({ length: 150 }, (_, i) => txn(BigInt(1000 + i), `key-${i}`));
     for (const t of recorded) history.add(t);
     expect(history.size).toBe(100);
+    // Packing waits for the next turn (the commit is answered first).
+    await nextTurn();
     // The newest is the very object recorded (the session reads it back at once).
     expect(history.get(1149n)).toBe(recorded[149]);
     // An old one comes back equal, from its packed bytes.
@@ -88,7 +91,7 @@ describe('the recorded-transaction history, packed', () => {
     expect(() => history.add(txn(1149n, 'again'))).toThrow(RangeError);
   });
 
-  it('keeps fewer transactions as recorded when they are big (the newest always), and finds every one', () => {
+  it('keeps fewer transactions as recorded when they are big (the newest always), and finds every one', async () => {
     const history = new TxnHistory(100);
     const big = (seqNum: bigint): SchedulerRecordedTxn => {
       const one = txn(seqNum, `key-${seqNum}`);
@@ -96,6 +99,7 @@ describe('the recorded-transaction history, packed', () => {
     };
     const recorded = Array.from({ length: 5 }, (_, i) => big(BigInt(i + 1)));
     for (const t of recorded) history.add(t);
+    await nextTurn();
     // 3,000 values and operations each: the newest alone is kept as recorded (a budget of 4,096).
     expect(history.get(5n)).toBe(recorded[4]);
     for (const t of recorded.slice(0, 4)) {
@@ -105,11 +109,31 @@ describe('the recorded-transaction history, packed', () => {
     // Small ones after it stay as recorded next to it, up to the 32 newest.
     const small = Array.from({ length: 40 }, (_, i) => txn(BigInt(10 + i), `small-${i}`));
     for (const t of small.slice(0, 10)) history.add(t);
+    await nextTurn();
     expect(history.get(5n)).toBe(recorded[4]);
     for (const t of small.slice(10)) history.add(t);
+    await nextTurn();
     expect(history.get(5n)).not.toBe(recorded[4]);
     for (const t of small.slice(8)) expect(history.get(t.seqNum)).toBe(t);
     expect(history.all().map((t) => t.seqNum)).toEqual([...recorded, ...small].map((t) => t.seqNum));
+  });
+
+  it('packs in the turn after recording, not before the commit is answered; a synchronous flood stays bounded', async () => {
+    const history = new TxnHistory(10_000);
+    const recorded = Array.from({ length: 40 }, (_, i) => txn(BigInt(i + 1), `key-${i}`));
+    for (const t of recorded) history.add(t);
+    // Over the budget of 32, but nothing packed yet: the commit that recorded #40 is answered first.
+    for (const t of recorded) expect(history.get(t.seqNum)).toBe(t);
+    await nextTurn();
+    for (const t of recorded.slice(0, 8)) expect(history.get(t.seqNum)).not.toBe(t);
+    for (const t of recorded.slice(8)) expect(history.get(t.seqNum)).toBe(t);
+    // Thousands within one turn (a synchronous caller): packed as they come, beyond four times the budget.
+    const flood = Array.from({ length: 5000 }, (_, i) => txn(BigInt(100 + i), `flood-${i}`));
+    for (const t of flood) history.add(t);
+    const keptAsRecorded = flood.filter((t) => history.get(t.seqNum) === t).length;
+    expect(keptAsRecorded).toBeLessThanOrEqual(4 * 32);
+    expect(history.all().map((t) => t.seqNum)).toEqual([...recorded, ...flood].map((t) => t.seqNum));
+    history.close();
   });
 
   it('with room for fewer than it keeps as recorded, it is still bounded', () => {

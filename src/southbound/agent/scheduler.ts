@@ -230,6 +230,7 @@ export class SchedulerEngine {
   /** Stops the retry timers and completes the status stream. */
   close(): void {
     this.retries.close();
+    this.history.close();
     this.statusChanges.complete();
   }
 }
