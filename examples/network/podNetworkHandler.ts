@@ -133,6 +133,8 @@ export class PodNetworkHandler implements EventHandler {
   }
 
   private putPod({ tap, ip }: WiredPod, txn: ResyncOperations): void {
+    // One string for the three places that carry the pod's host route (a resync puts 100,000 of them).
+    const hostNetwork = `${ip}/32`;
     txn.put(
       networkKeys.interface(tap),
       InterfaceType.fromObject({
@@ -141,14 +143,14 @@ export class PodNetworkHandler implements EventHandler {
         enabled: true,
         mtu: this.mtu,
         vrf: POD_VRF_ID,
-        ipAddresses: [`${ip}/32`],
+        ipAddresses: [hostNetwork],
         tap: { version: 2, hostIfName: 'eth0' },
       }),
     );
     txn.put(networkKeys.arp(tap, ip), ArpEntryType.fromObject({ interface: tap, ipAddress: ip, physAddress: macOf(ip), static: true }));
     txn.put(
-      networkKeys.route(POD_VRF_ID, `${ip}/32`, ip),
-      RouteType.fromObject({ type: 'INTRA_VRF', vrfId: POD_VRF_ID, dstNetwork: `${ip}/32`, nextHopAddr: ip, outgoingInterface: tap }),
+      networkKeys.route(POD_VRF_ID, hostNetwork, ip),
+      RouteType.fromObject({ type: 'INTRA_VRF', vrfId: POD_VRF_ID, dstNetwork: hostNetwork, nextHopAddr: ip, outgoingInterface: tap }),
     );
   }
 
