@@ -58,15 +58,18 @@ export class TxnHistory {
     else this.packing ??= setImmediate(this.pack);
   }
 
+  /** The engine is closing: no packing is left pending. */
+  close(): void {
+    this.cancelPacking();
+  }
+
   /** Packs the fresh transactions beyond the budget, oldest first; the newest stays as it is, whatever its size. */
-  readonly pack = (): void => {
-    if (this.packing) clearImmediate(this.packing);
-    this.packing = undefined;
+  private readonly pack = (): void => {
+    this.cancelPacking();
     while (this.overBudget(1)) this.packed.push(packRecordedTxn(this.shiftFresh()));
   };
 
-  /** Cancels a pending packing (the engine is closing). */
-  close(): void {
+  private cancelPacking(): void {
     if (this.packing) clearImmediate(this.packing);
     this.packing = undefined;
   }
