@@ -82,11 +82,25 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 /** The agent path: writes into a fresh etcd that an agent watches; the time until the southbound has every pod. */
 async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> {
+  // Each server is stopped whatever fails after it started: a leaked one keeps the bench alive.
   const etcd = await startEtcd();
-  const server = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: NETWORK_DEPENDENCY_RULES }, logger: silentLogger });
+  try {
+    const server = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: NETWORK_DEPENDENCY_RULES }, logger: silentLogger });
+    try {
+      return await withAgent(etcd.endpoint, server);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await etcd.stop();
+  }
+}
+
+/** Starts the agent on `endpoint`, committing to `server`, writes the pods and stops the agent. */
+async function withAgent(endpoint: string, server: SouthboundServer): Promise<{ acceptedMs: number; convergedMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const root = packageRoot();
-  const args = [...profileArgs(), join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', etcd.endpoint, '--southbound', server.address];
+  const args = [...profileArgs(), join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', endpoint, '--southbound', server.address];
   args.push('--handlers', join(root, 'dist', 'bench', 'etcdAgentHandlers.js'), '--data-dir', dataDir, '--rest-port', '0', '--log-level', 'warn');
   const agent = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -98,14 +112,12 @@ async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> 
     if (agent.exitCode !== null) throw new BenchRunError(`the agent exited with code ${agent.exitCode}: ${stderr}`);
     const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * PODS);
     const start = performance.now();
-    const acceptedMs = await writePods(etcd.endpoint);
+    const acceptedMs = await writePods(endpoint);
     const convergedMs = (await applied) - start;
     return { acceptedMs, convergedMs };
   } finally {
     agent.kill('SIGTERM');
     await exited;
-    await server.stop();
-    await etcd.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

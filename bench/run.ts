@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ControllerError } from '../src/api';
+import { collectBenchGarbage } from './benchHeap';
 import { etcdFamily } from './etcdRows';
 import { grpcFamily } from './grpcRows';
 import { latencyFamily } from './latencyRows';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   for (const family of chosen.families) {
     const began = performance.now();
     const outcome: FamilyOutcome = { family, seconds: 0 };
+    collectBenchGarbage();
     try {
       outcome.result = await family.run({ reps: chosen.reps, log: (line) => console.log(line) });
     } catch (error) {

@@ -20,6 +20,14 @@ import { encodeTxnParts } from './txnPartEncoder';
 import { openValueStatusWatch, type ValueStatusWatch } from './valueStatusWatch';
 import type { WireGetValueStatusResponse } from './wire';
 
+/**
+ * From this many values, the recorded transaction keeps the request instead of the parts sent (see
+ * recordedTxn.ts). Below it, the parts: a Map per commit in a 10,000-record history is more for
+ * the garbage collector to copy than a few buffers, and a coalesced batch (1,536 values at most
+ * with the default settings and the example handlers) stays below.
+ */
+const KEEP_REQUEST_FROM_VALUES = 4096;
+
 export interface GrpcSouthboundOptions {
   /** host:port of the southbound (e.g. 127.0.0.1:9111). */
   address: string;
@@ -99,14 +107,15 @@ export class GrpcSouthbound implements Southbound {
     }
     const record = this.options.recorded ?? true;
     const maxBatchBytes = this.options.maxBatchBytes;
-    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }), record);
-    return this.outcome(request, packed, answer, record);
+    const keepSent = record && request.values.size < KEEP_REQUEST_FROM_VALUES;
+    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }), keepSent);
+    return this.outcome(request, packed, answer, record, keepSent);
   }
 
-  private outcome(request: CommitRequest, packed: PackedTxnValues, answer: TxnAnswer, record: boolean): CommitResult {
+  private outcome(request: CommitRequest, packed: PackedTxnValues, answer: TxnAnswer, record: boolean, keptSent: boolean): CommitResult {
     const { result } = answer;
     const seqNum = result.seqNum;
-    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, notSent: packed.notSentTypes() }, this.codec) : undefined;
+    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, keptSent, notSent: packed.notSent() }, this.codec) : undefined;
     if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({
         initError: result.initError || undefined,

@@ -3,6 +3,7 @@ import type { CommitRequest } from '../../api/southbound';
 import type { ProtoMessage } from '../../api/types';
 import type { AnyCodec } from './anyCodec';
 import { MAX_VALUE_BYTES } from './batching';
+import type { NotSentValues } from './recordedTxn';
 
 /**
  * A transaction's values in request order and in columns (no object per value). Every value's
@@ -70,11 +71,11 @@ export class PackedTxnValues {
     }
   }
 
-  /** The type URLs of the values not sent, by key (usually none), for the recorded transaction. */
-  notSentTypes(): ReadonlyMap<string, string> | undefined {
+  /** The values not sent, by key (usually none), with their type URLs and why, for the recorded transaction. */
+  notSent(): NotSentValues | undefined {
     if (!this.errors) return undefined;
-    const types = new Map<string, string>();
-    for (const i of this.errors.keys()) types.set(this.keys[i], this.typeUrls[i] ?? '');
-    return types;
+    const values = new Map<string, { typeUrl: string; error: string }>();
+    for (const [i, error] of this.errors) values.set(this.keys[i], { typeUrl: this.typeUrls[i] ?? '', error });
+    return values;
   }
 }

@@ -12,26 +12,38 @@ function keep<T extends object>(target: T, key: keyof T, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** The values the client sent, from its encoded parts. */
-function sentValues(sent: readonly Buffer[]): SessionKeyValue[] {
+/** The values the client sent: decoded from its parts, or packed again from the request. */
+function sentValues(source: RecordedSource): SessionKeyValue[] {
   const values: SessionKeyValue[] = [];
-  for (const part of sent) for (const kv of decodeSessionRequest(part).message.values) values.push(kv);
+  const { sent } = source;
+  if (Array.isArray(sent)) {
+    for (const part of sent) for (const kv of decodeSessionRequest(part).message.values) values.push(kv);
+    return values;
+  }
+  const { notSent, codec } = source;
+  // Packed the way the parts were: the rendering is the same either way.
+  for (const [key, message] of (sent as CommitRequest).values) {
+    const skipped = notSent?.get(key);
+    if (skipped) values.push({ key, value: null, valueError: skipped.error });
+    else values.push({ key, value: message ? codec.pack(key, message) : null });
+  }
   return values;
 }
 
 /** A value as JSON; one the client did not send renders as its type and why. */
-function sentValueJson(kv: SessionKeyValue, notSent: ReadonlyMap<string, string> | undefined, codec: AnyCodec): unknown {
-  if (kv.valueError) return { '@type': notSent?.get(kv.key), error: kv.valueError };
+function sentValueJson(kv: SessionKeyValue, notSent: NotSentValues | undefined, codec: AnyCodec): unknown {
+  if (kv.valueError) return { '@type': notSent?.get(kv.key)?.typeUrl, error: kv.valueError };
   return codec.toJson(kv.value ?? undefined);
 }
 
-function operationsOf(received: readonly Buffer[], sent: readonly Buffer[], codec: AnyCodec): RecordedOperation[] {
+function operationsOf(source: RecordedSource): RecordedOperation[] {
+  const { received, codec } = source;
   const ops: SessionOperation[] = [];
   for (const raw of received) decodeExecuted(raw, ops);
   let sentByKey: Map<string, PackedValue | null> | undefined;
   const newValueJson = (op: SessionOperation): unknown => {
     if (!op.newValueAsSent) return codec.toJson(op.newValue);
-    sentByKey ??= new Map(sentValues(sent).map((kv) => [kv.key, kv.value]));
+    sentByKey ??= new Map(sentValues(source).map((kv) => [kv.key, kv.value]));
     return codec.toJson(sentByKey.get(op.key) ?? undefined);
   };
   const out: RecordedOperation[] = [];
@@ -56,13 +68,20 @@ function operationsOf(received: readonly Buffer[], sent: readonly Buffer[], code
   return out;
 }
 
-/** What a commit's recorded transaction is decoded from when first read: the messages both ways. */
+/** Values the client did not send (over the protocol's bound), by key: their type URL and why. */
+export type NotSentValues = ReadonlyMap<string, { typeUrl: string; error: string }>;
+
+/** What a commit's recorded transaction is decoded from when first read. */
 interface RecordedSource {
   /** The southbound's messages about the transaction (its result parts, then its result). */
   received: readonly Buffer[];
-  /** The parts the client sent; the first begins with the transaction's options. */
-  sent: readonly Buffer[];
-  notSent: ReadonlyMap<string, string> | undefined;
+  /**
+   * The parts the client sent (the first begins with the transaction's options), or, for a big
+   * transaction, the request itself: its messages are the ones the internal config keeps anyway,
+   * while its parts would be tens of MB more for the whole life of the history record.
+   */
+  sent: readonly Buffer[] | CommitRequest;
+  notSent: NotSentValues | undefined;
   codec: AnyCodec;
 }
 
@@ -77,12 +96,13 @@ type LazyRecordedTxn = RecordedTransaction & { [SOURCE]: RecordedSource };
  * own encoding).
  */
 const LAZY_FIELDS: PropertyDescriptorMap = {
-  description: lazyField((source) => {
-    const begin = source.sent.length > 0 ? decodeSessionRequest(source.sent[0]).message.begin : undefined;
+  description: lazyField(({ sent }) => {
+    if (!Array.isArray(sent)) return (sent as CommitRequest).description;
+    const begin = sent.length > 0 ? decodeSessionRequest(sent[0]).message.begin : undefined;
     return begin?.options?.description ?? '';
   }, 'description'),
-  values: lazyField((source) => sentValues(source.sent).map((kv) => ({ key: kv.key, value: sentValueJson(kv, source.notSent, source.codec) })), 'values'),
-  executed: lazyField((source) => operationsOf(source.received, source.sent, source.codec), 'executed'),
+  values: lazyField((source) => sentValues(source).map((kv) => ({ key: kv.key, value: sentValueJson(kv, source.notSent, source.codec) })), 'values'),
+  executed: lazyField(operationsOf, 'executed'),
 };
 
 /** An own enumerable accessor that computes the field once, then keeps it as a plain value. */
@@ -103,18 +123,19 @@ function lazyField(compute: (source: RecordedSource) => unknown, key: 'descripti
 
 /**
  * The recorded transaction of a commit. It keeps the messages that carried the transaction both
- * ways, as bytes, and decodes them only when `description`, `values` or `executed` is first read
- * (the REST history): a commit nobody looks at costs its bytes and two small objects in the event
- * history, not an object per value. The other fields come from the request and the result.
+ * ways, as bytes (or the request instead of the parts sent, when `keptSent` is false), and decodes
+ * them only when `description`, `values` or `executed` is first read (the REST history): a commit
+ * nobody looks at costs its bytes and two small objects in the event history, not an object per
+ * value. The other fields come from the request and the result.
  */
 export function recordedTxnOfCommit(
-  commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; notSent?: ReadonlyMap<string, string> },
+  commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; keptSent: boolean; notSent?: NotSentValues },
   codec: AnyCodec,
 ): RecordedTransaction {
   const { request, answer, seqNum, notSent } = commit;
   const txn = { seqNum, txnType: 'nb', resyncType: request.resync, start: answer.result.startUnixMs, stop: answer.result.stopUnixMs };
   // Copies of exactly their length: an array grown by push keeps room for 16 more.
-  const source: RecordedSource = { received: answer.received.slice(), sent: answer.sent.slice(), notSent, codec };
+  const source: RecordedSource = { received: answer.received.slice(), sent: commit.keptSent ? answer.sent.slice() : request, notSent, codec };
   // Not enumerable: JSON.stringify, spreads and test matchers see the transaction's fields only.
   Object.defineProperty(txn, SOURCE, { value: source });
   // Own enumerable accessors: JSON.stringify, spreads and matchers read them like any other field.
