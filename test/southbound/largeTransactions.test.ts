@@ -54,59 +54,48 @@ describe(`${COUNT.toLocaleString('en-US')}-value transactions over gRPC (parts o
     expect(ops.find((op) => op.operation === 'UPDATE')).toMatchObject({ prevValue: { mtu: 1500 }, newValue: { mtu: 9000 } });
     expect(await client.dumpState('config/interface/if-0000')).toHaveLength(100);
   });
-});
 
-describe('the recorded transaction of a big commit (kept as the request, not as the parts sent)', () => {
-  let server: SouthboundServer;
-  let client: GrpcSouthbound;
+  // After the FULL resyncs above, which would delete its keys; on the same server.
+  describe('the recorded transaction of a big commit (kept as the request, not as the parts sent)', () => {
+    /** A put, a delete of an existing key and a value over the protocol's bound, under `prefix`, plus `filler` more puts. */
+    async function commitUnder(prefix: string, filler: number): Promise<RecordedTransaction | undefined> {
+      await client.commit(txn([[`${prefix}/gone`, iface('gone')]]));
+      const values: [string, ProtoMessage | null][] = [
+        [`${prefix}/kept`, iface('kept', 9000)],
+        [`${prefix}/gone`, null],
+        [`${prefix}/huge`, iface('h'.repeat(4 * 1024 * 1024))],
+      ];
+      for (let i = 0; i < filler; i++) values.push([`${prefix}/filler-${i}`, iface(`filler-${i}`)]);
+      const failed: unknown = await client.commit(txn(values, { description: `commit of ${prefix}` })).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(TransactionError);
+      return (failed as TransactionError).recorded;
+    }
 
-  beforeAll(async () => {
-    server = await startServer();
-    client = connect(server);
-  });
-  afterAll(async () => {
-    await client.close();
-    await server.stop();
-  });
+    /** The fields of the recorded transaction for the first three keys, with the prefix taken out. */
+    function rendered(recorded: RecordedTransaction | undefined, prefix: string): unknown {
+      const own = (key: string): boolean => !key.includes('/filler-');
+      const strip = <T extends { key: string }>(item: T): T => ({ ...item, key: item.key.slice(prefix.length) });
+      return {
+        description: recorded?.description.replace(prefix, '<prefix>'),
+        values: recorded?.values.filter((v) => own(v.key)).map(strip),
+        executed: recorded?.executed.filter((op) => own(op.key)).map(strip),
+      };
+    }
 
-  /** A put, a delete of an existing key and a value over the protocol's bound, under `prefix`, plus `filler` more puts. */
-  async function commitUnder(prefix: string, filler: number): Promise<RecordedTransaction | undefined> {
-    await client.commit(txn([[`${prefix}/gone`, iface('gone')]]));
-    const values: [string, ProtoMessage | null][] = [
-      [`${prefix}/kept`, iface('kept', 9000)],
-      [`${prefix}/gone`, null],
-      [`${prefix}/huge`, iface('h'.repeat(4 * 1024 * 1024))],
-    ];
-    for (let i = 0; i < filler; i++) values.push([`${prefix}/filler-${i}`, iface(`filler-${i}`)]);
-    const failed: unknown = await client.commit(txn(values, { description: `commit of ${prefix}` })).catch((error: unknown) => error);
-    expect(failed).toBeInstanceOf(TransactionError);
-    return (failed as TransactionError).recorded;
-  }
-
-  /** The fields of the recorded transaction for the first three keys, with the prefix taken out. */
-  function rendered(recorded: RecordedTransaction | undefined, prefix: string): unknown {
-    const own = (key: string): boolean => !key.includes('/filler-');
-    const strip = <T extends { key: string }>(item: T): T => ({ ...item, key: item.key.slice(prefix.length) });
-    return {
-      description: recorded?.description.replace(prefix, '<prefix>'),
-      values: recorded?.values.filter((v) => own(v.key)).map(strip),
-      executed: recorded?.executed.filter((op) => own(op.key)).map(strip),
-    };
-  }
-
-  it('renders the same description, values and operations as a small commit, not-sent values included', async () => {
-    const small = await commitUnder('small', 0);
-    const big = await commitUnder('large', 5000);
-    expect(big?.values).toHaveLength(5003);
-    expect(rendered(big, 'large')).toEqual(rendered(small, 'small'));
-    expect(rendered(small, 'small')).toMatchObject({
-      description: 'commit of <prefix>',
-      values: [
-        { key: '/kept', value: { '@type': 'type.googleapis.com/test.Interface', name: 'kept', mtu: 9000 } },
-        { key: '/gone', value: undefined },
-        { key: '/huge', value: { '@type': 'type.googleapis.com/test.Interface', error: expect.stringContaining('not sent') } },
-      ],
+    it('renders the same description, values and operations as a small commit, not-sent values included', async () => {
+      const small = await commitUnder('small', 0);
+      const big = await commitUnder('large', 5000);
+      expect(big?.values).toHaveLength(5003);
+      expect(rendered(big, 'large')).toEqual(rendered(small, 'small'));
+      expect(rendered(small, 'small')).toMatchObject({
+        description: 'commit of <prefix>',
+        values: [
+          { key: '/kept', value: { '@type': 'type.googleapis.com/test.Interface', name: 'kept', mtu: 9000 } },
+          { key: '/gone', value: undefined },
+          { key: '/huge', value: { '@type': 'type.googleapis.com/test.Interface', error: expect.stringContaining('not sent') } },
+        ],
+      });
+      expect(big?.executed.find((op) => op.key === 'large/filler-4999')).toMatchObject({ operation: 'CREATE', newValue: { name: 'filler-4999', mtu: 1500 } });
     });
-    expect(big?.executed.find((op) => op.key === 'large/filler-4999')).toMatchObject({ operation: 'CREATE', newValue: { name: 'filler-4999', mtu: 1500 } });
   });
 });
