@@ -56,20 +56,31 @@ async function baseline(): Promise<number> {
   }
 }
 
-/** Resolves once `count` distinct keys under `prefixes` are CONFIGURED at the southbound, with the time it happened. */
-function configured(server: SouthboundServer, prefixes: string[], count: number): Promise<number> {
+/**
+ * Resolves once `count` distinct keys under `prefixes` are CONFIGURED at the southbound, with the
+ * time it happened; `cancel` stops watching (the run failed before).
+ */
+function configured(server: SouthboundServer, prefixes: string[], count: number): { at: Promise<number>; cancel(): void } {
   const seen = new Set<string>();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new BenchRunError(`${seen.size} of ${count} pod values applied within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+  let stop = (): void => {};
+  const at = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new BenchRunError(`${seen.size} of ${count} pod values applied within ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
     const subscription = server.engine.statusChanges$.subscribe((status) => {
       if (status.state !== 'CONFIGURED' || !prefixes.some((p) => status.key.startsWith(p))) return;
       seen.add(status.key);
       if (seen.size < count) return;
-      clearTimeout(timer);
-      subscription.unsubscribe();
+      stop();
       resolve(performance.now());
     });
+    stop = () => {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+    };
   });
+  return { at, cancel: () => stop() };
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -111,10 +122,14 @@ async function withAgent(endpoint: string, server: SouthboundServer): Promise<{ 
     await until(() => server.engine.recordedTxns().length > 0 || agent.exitCode !== null, 'the agent\'s startup resync');
     if (agent.exitCode !== null) throw new BenchRunError(`the agent exited with code ${agent.exitCode}: ${stderr}`);
     const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * PODS);
-    const start = performance.now();
-    const acceptedMs = await writePods(endpoint);
-    const convergedMs = (await applied) - start;
-    return { acceptedMs, convergedMs };
+    try {
+      const start = performance.now();
+      const acceptedMs = await writePods(endpoint);
+      const convergedMs = (await applied.at) - start;
+      return { acceptedMs, convergedMs };
+    } finally {
+      applied.cancel();
+    }
   } finally {
     agent.kill('SIGTERM');
     await exited;
