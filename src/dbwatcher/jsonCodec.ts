@@ -37,14 +37,13 @@ const FIELD_INDEXES = new WeakMap<Type, ReadonlyMap<string, Field>>();
 
 /** Every name a field may have in JSON: original, lowerCamel, protobufjs'. */
 function fieldIndex(type: Type): ReadonlyMap<string, Field> {
-  let index = FIELD_INDEXES.get(type);
-  if (index) return index;
-  const names = new Map<string, Field>();
+  const known = FIELD_INDEXES.get(type);
+  if (known) return known;
+  const index = new Map<string, Field>();
   for (const field of type.fieldsArray) {
     const original = originalFieldName(type, field.name);
-    for (const name of [original, lowerCamelName(original), field.name]) names.set(name, field);
+    for (const name of [original, lowerCamelName(original), field.name]) index.set(name, field);
   }
-  index = names;
   FIELD_INDEXES.set(type, index);
   return index;
 }
