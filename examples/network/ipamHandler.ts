@@ -2,7 +2,7 @@ import { KubeStateChange, Shutdown, isResync, type Event, type EventHandler, typ
 import { IpamExhaustedError } from './errors';
 import { AddressPool } from './addressPool';
 import { carveSubnet, formatCidr, formatIpv4, lastAddress, parseCidr, parseIpv4, type Ipv4Subnet } from './ipv4';
-import { POD, fieldsOf, objectId, type PodFields } from './messages';
+import { POD, viewOf, objectId, type PodFields } from './messages';
 import { RevertJournal } from './revertJournal';
 
 /** What other handlers may read of IPAM: a read-only view, handed to them at construction. */
@@ -83,7 +83,7 @@ export class IpamHandler implements EventHandler, PodAddressBook {
     const pods = new Map<string, PodFields>();
     for (const value of kubeState.get(POD)?.values() ?? []) {
       if (!value) continue;
-      const pod = fieldsOf<PodFields>(value);
+      const pod = viewOf<PodFields>(value);
       pods.set(objectId(pod), pod);
     }
     for (const [id, address] of this.allocations) {
@@ -107,7 +107,7 @@ export class IpamHandler implements EventHandler, PodAddressBook {
     if (!(event instanceof KubeStateChange)) return '';
     const value = event.newValue ?? event.prevValue;
     if (!value) return '';
-    const pod = fieldsOf<PodFields>(value);
+    const pod = viewOf<PodFields>(value);
     const id = objectId(pod);
     if (!event.newValue) {
       const released = this.allocations.get(id);

@@ -11,8 +11,9 @@ import {
 } from '../../src';
 import { PodAddressMissingError } from './errors';
 import type { PodAddressBook } from './ipamHandler';
+import { parseIpv4 } from './ipv4';
 import { INTERFACE_PREFIX, networkKeys, podTapName } from './keys';
-import { ArpEntryType, InterfaceType, POD, RouteType, VrfTableType, fieldsOf, objectId, type PodFields } from './messages';
+import { ArpEntryType, InterfaceType, POD, RouteType, VrfTableType, viewOf, objectId, type PodFields } from './messages';
 import { PodMtuChange } from './podMtuChange';
 import { RevertJournal } from './revertJournal';
 
@@ -60,19 +61,18 @@ export class PodNetworkHandler implements EventHandler {
   resync(_event: Event, kubeState: KubeStateData, _resyncCount: number, txn: ResyncOperations): void {
     // A resync transaction is the whole configuration: what is not put here is removed.
     txn.put(networkKeys.vrfTable(POD_VRF_ID), VrfTableType.fromObject({ id: POD_VRF_ID, protocol: 'IPV4', label: 'PodVRF' }));
-    const pods = new Map<string, WiredPod>();
+    this.pods.clear();
+    this.interfaces.clear();
     const missing: string[] = [];
     for (const value of kubeState.get(POD)?.values() ?? []) {
       if (!value) continue;
-      const pod = fieldsOf<PodFields>(value);
+      const pod = viewOf<PodFields>(value);
       const wired = this.wire(pod);
-      if (wired) pods.set(objectId(pod), wired);
-      else missing.push(objectId(pod));
-    }
-    this.pods.clear();
-    this.interfaces.clear();
-    for (const [id, wired] of pods) {
-      this.setPod(id, wired);
+      if (!wired) {
+        missing.push(objectId(pod));
+        continue;
+      }
+      this.setPod(objectId(pod), wired);
       this.putPod(wired, txn);
     }
     if (missing.length > 0) throw new PodAddressMissingError(missing.join(', '));
@@ -85,7 +85,7 @@ export class PodNetworkHandler implements EventHandler {
     if (!(event instanceof KubeStateChange)) return '';
     const value = event.newValue ?? event.prevValue;
     if (!value) return '';
-    const pod = fieldsOf<PodFields>(value);
+    const pod = viewOf<PodFields>(value);
     const id = objectId(pod);
     const known = this.pods.get(id);
     if (this.journal.records(event)) this.journal.record(event, () => this.setPod(id, known));
@@ -171,7 +171,11 @@ export class PodNetworkHandler implements EventHandler {
   }
 }
 
+/** Two hex digits per byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** A locally administered MAC derived from the pod address: stable across resyncs. */
 function macOf(ip: string): string {
-  return ['02', 'fe', ...ip.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+  const address = parseIpv4(ip);
+  return `02:fe:${HEX_BYTES[address >>> 24]}:${HEX_BYTES[(address >>> 16) & 0xff]}:${HEX_BYTES[(address >>> 8) & 0xff]}:${HEX_BYTES[address & 0xff]}`;
 }

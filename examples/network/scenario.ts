@@ -7,7 +7,7 @@ import type { KubeStateWriter } from '../../src/dbwatcher/kubeStateWriter';
 import type { Controller } from '../../src/controller';
 import type { SouthboundAdminClient } from '../../src/southbound/grpc/adminClient';
 import { networkKeys, podTapName } from './keys';
-import { fieldsOf, type InterfaceFields } from './messages';
+import { viewOf, type InterfaceFields } from './messages';
 import { PodMtuChange } from './podMtuChange';
 import { NAT_MAX_MTU } from './serviceNatHandler';
 import { HistoryCursor, recordKey, waitUntil } from './scenarioHistory';
@@ -50,7 +50,7 @@ const podKey = (pod: { name: string; namespace: string }) => `k8s/pod/${pod.name
 /** The address IPAM gave a pod, as the pod network put it on the pod's TAP. */
 function podAddress(controller: Controller, pod: { name: string; namespace: string }): string {
   const value = controller.getConfig(networkKeys.interface(podTapName(pod.namespace, pod.name)));
-  const address = value && fieldsOf<InterfaceFields>(value).ipAddresses[0]?.split('/')[0];
+  const address = value && viewOf<InterfaceFields>(value).ipAddresses[0]?.split('/')[0];
   if (!address) throw new ScenarioError(`scenario: pod ${pod.namespace}/${pod.name} has no interface`);
   return address;
 }

@@ -11,7 +11,7 @@ import {
 } from '../../src';
 import { MtuRefusedError } from './errors';
 import { networkKeys, serviceLabel } from './keys';
-import { DNat44Type, ENDPOINTS, Nat44GlobalType, SERVICE, fieldsOf, objectId, type EndpointsFields, type ServiceFields } from './messages';
+import { DNat44Type, ENDPOINTS, Nat44GlobalType, SERVICE, viewOf, objectId, type EndpointsFields, type ServiceFields } from './messages';
 import { POD_VRF_ID } from './podNetworkHandler';
 import { PodMtuChange } from './podMtuChange';
 import { RevertJournal } from './revertJournal';
@@ -85,7 +85,7 @@ export class ServiceNatHandler implements EventHandler {
     if (!(event instanceof KubeStateChange)) return '';
     const value = event.newValue ?? event.prevValue;
     if (!value) return '';
-    const object = fieldsOf<{ name: string; namespace: string }>(value);
+    const object = viewOf<{ name: string; namespace: string }>(value);
     const id = objectId(object);
     const table: Map<string, unknown> = event.resource === SERVICE ? this.state.services : this.state.endpoints;
     if (this.journal.records(event)) {
@@ -98,7 +98,7 @@ export class ServiceNatHandler implements EventHandler {
         else this.state.published.delete(id);
       });
     }
-    if (event.newValue) table.set(id, fieldsOf(event.newValue));
+    if (event.newValue) table.set(id, viewOf(event.newValue));
     else table.delete(id);
 
     const dnat = this.dnatOf(id);
@@ -163,6 +163,10 @@ export function staticMappings(service: ServiceFields, endpoints: EndpointsField
 
 function collect<T extends { name: string; namespace: string }>(values: Iterable<ProtoMessage | null> | undefined): Map<string, T> {
   const out = new Map<string, T>();
-  for (const value of values ?? []) if (value) out.set(objectId(fieldsOf<T>(value)), fieldsOf<T>(value));
+  for (const value of values ?? []) {
+    if (!value) continue;
+    const object = viewOf<T>(value);
+    out.set(objectId(object), object);
+  }
   return out;
 }

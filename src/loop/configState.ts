@@ -2,6 +2,7 @@ import { DB_EXTERNAL_SOURCE } from '../api/externalConfig';
 import type { KeyValuePairs, KubeStateData, ProtoMessage } from '../api/types';
 import { cloneMessage, typeName } from '../protobuf/merge';
 import type { EventTransaction } from './eventTransaction';
+import { InternalConfig } from './internalConfig';
 
 /**
  * External config per source, in merge precedence: "db" first, then the registered sources in
@@ -66,7 +67,7 @@ export class ConfigState {
   kubeState: KubeStateData = new Map();
   readonly externalConfig: ExternalConfig;
   /** The key-values the handlers produced, as last committed. */
-  internalConfig = new Map<string, ProtoMessage>();
+  readonly internalConfig = new InternalConfig();
   resyncCount = 0;
   /** The transaction being built, while an event is processed. */
   currentTxn: EventTransaction | undefined;
@@ -90,19 +91,11 @@ export class ConfigState {
 
   /** Updates after an update event's commit: the handlers' own values become internal config. */
   applyUpdate(ownValues: KeyValuePairs): void {
-    // forEach: no [key, value] array per entry on the hot path.
-    ownValues.forEach(this.applyOne);
+    this.internalConfig.update(ownValues);
   }
-
-  private readonly applyOne = (value: ProtoMessage | null, key: string): void => {
-    if (value) this.internalConfig.set(key, value);
-    else this.internalConfig.delete(key);
-  };
 
   /** After a full or upstream resync the internal config is exactly what the handlers put. */
   replaceInternal(ownValues: KeyValuePairs): void {
-    const next = new Map<string, ProtoMessage>();
-    for (const [key, value] of ownValues) if (value) next.set(key, value);
-    this.internalConfig = next;
+    this.internalConfig.replace(ownValues);
   }
 }

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { AddressPool } from '../../examples/network/addressPool';
+import { InvalidNetworkOptionsError } from '../../examples/network/errors';
+import { formatIpv4, parseIpv4 } from '../../examples/network/ipv4';
 
 describe('AddressPool (the IPAM example\'s free addresses)', () => {
   test('hands out the lowest free address, a requested one when free, and reuses released ones lowest first', () => {
@@ -34,5 +36,27 @@ describe('AddressPool (the IPAM example\'s free addresses)', () => {
         }
       }),
     );
+  });
+});
+
+describe('parseIpv4', () => {
+  it('reads four decimal octets and refuses anything else, like the pattern it replaces (property)', () => {
+    const byPattern = (text: string): number | undefined => {
+      const parts = text.split('.');
+      if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+      return parts.reduce((acc, p) => ((acc << 8) | Number(p)) >>> 0, 0);
+    };
+    const parsed = (text: string): number | undefined => {
+      try {
+        return parseIpv4(text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidNetworkOptionsError);
+        return undefined;
+      }
+    };
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^[0-9.a]{0,4}$/));
+    const text = fc.oneof(fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.')), fc.string({ maxLength: 16 }));
+    fc.assert(fc.property(text, (t) => expect(parsed(t)).toBe(byPattern(t))), { numRuns: 2000 });
+    expect(formatIpv4(parseIpv4('10.4.0.255'))).toBe('10.4.0.255');
   });
 });

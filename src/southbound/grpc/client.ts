@@ -15,7 +15,7 @@ import type { KeyState, PackedValue, ValueStatus } from './model';
 import { southboundRpcs, type RpcMethod } from './protocol';
 import { recordedTxnFromParts, recordedTxnOfCommit } from './recordedTxn';
 import { operationOfNumber } from './sessionCodec';
-import { PackedTxnValues } from './packedTxn';
+import { TxnValueEncoder } from './txnValueEncoder';
 import { encodeTxnParts } from './txnPartEncoder';
 import { openValueStatusWatch, type ValueStatusWatch } from './valueStatusWatch';
 import type { WireGetValueStatusResponse } from './wire';
@@ -100,23 +100,23 @@ export class GrpcSouthbound implements Southbound {
 
   async commit(request: CommitRequest): Promise<CommitResult> {
     if (this.closed) throw new TransactionError({ initError: 'southbound client is closed' });
-    let packed: PackedTxnValues;
+    let values: TxnValueEncoder;
     try {
-      packed = new PackedTxnValues(request, this.codec);
+      values = new TxnValueEncoder(request, this.codec);
     } catch (error) {
       throw new TransactionError({ initError: toError(error).message, cause: error });
     }
     const record = this.options.recorded ?? true;
     const maxBatchBytes = this.options.maxBatchBytes;
     const keepSent = record && request.values.size < KEEP_REQUEST_FROM_VALUES;
-    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, packed, { record, maxBatchBytes }), keepSent);
-    return this.outcome(request, packed, answer, record, keepSent);
+    const answer = await this.session.commit((txnId) => encodeTxnParts(txnId, request, values, { record, maxBatchBytes }), keepSent);
+    return this.outcome(request, values, answer, record, keepSent);
   }
 
-  private outcome(request: CommitRequest, packed: PackedTxnValues, answer: TxnAnswer, record: boolean, keptSent: boolean): CommitResult {
+  private outcome(request: CommitRequest, values: TxnValueEncoder, answer: TxnAnswer, record: boolean, keptSent: boolean): CommitResult {
     const { result } = answer;
     const seqNum = result.seqNum;
-    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, keptSent, notSent: packed.notSent() }, this.codec) : undefined;
+    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, keptSent, notSent: values.notSent() }, this.codec) : undefined;
     if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({
         initError: result.initError || undefined,

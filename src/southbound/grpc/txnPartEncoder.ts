@@ -1,7 +1,7 @@
 import type { CommitRequest } from '../../api/southbound';
 import { DEFAULT_MAX_BATCH_BYTES } from './batching';
 import { resyncToWire } from './convert';
-import type { PackedTxnValues } from './packedTxn';
+import type { EncodedValue, TxnValueEncoder } from './txnValueEncoder';
 import { resyncNumber } from './sessionCodec';
 import { StringBytes, WIRE_LEN, WIRE_VARINT, delimitedSize, tag, varintSize, writeRaw, writeString, writeVarint } from './wireBytes';
 
@@ -74,6 +74,40 @@ function encodeBegin(request: CommitRequest, valueCount: number, record: boolean
   return buf;
 }
 
+/** The values of the part being built, encoded; reused from one part to the next. */
+class PartValues {
+  count = 0;
+  /** Their framed sizes added up. */
+  framedBytes = 0;
+  readonly keys: string[] = [];
+  readonly keyBytes: number[] = [];
+  readonly typeUrls: Array<string | undefined> = [];
+  readonly bytes: Array<Uint8Array | undefined> = [];
+  readonly errors: Array<string | undefined> = [];
+  /** Size of each KeyValue message, and of its Any (0 without one). */
+  readonly sizes: number[] = [];
+  readonly anySizes: number[] = [];
+
+  add(value: EncodedValue, size: number, anySize: number): void {
+    const i = this.count++;
+    this.keys[i] = value.key;
+    this.keyBytes[i] = value.keyBytes;
+    this.typeUrls[i] = value.typeUrl;
+    this.bytes[i] = value.bytes;
+    this.errors[i] = value.error;
+    this.sizes[i] = size;
+    this.anySizes[i] = anySize;
+    this.framedBytes += delimitedSize(size);
+  }
+
+  /** Empty again; the encoded values go (the part holds them now). */
+  clear(): void {
+    this.bytes.fill(undefined, 0, this.count);
+    this.count = 0;
+    this.framedBytes = 0;
+  }
+}
+
 /**
  * The parts of one transaction on the Session stream: `begin` on the first, `end` on the last,
  * the values cut into parts of about `maxBatchBytes` (a value bigger than that goes alone).
@@ -81,52 +115,36 @@ function encodeBegin(request: CommitRequest, valueCount: number, record: boolean
 export function* encodeTxnParts(
   txnId: number,
   request: CommitRequest,
-  packed: PackedTxnValues,
+  values: TxnValueEncoder,
   options: { record: boolean; maxBatchBytes?: number },
 ): Generator<Buffer> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
-  const count = packed.size;
-  const sizes: number[] = new Array<number>(count);
-  const anySizes: number[] = new Array<number>(count);
+  const count = values.size;
+  const part = new PartValues();
+  const value: EncodedValue = { key: '', keyBytes: 0, typeUrl: undefined, bytes: undefined, error: undefined };
   let begin: Buffer | undefined = encodeBegin(request, count, options.record);
-  let from = 0;
-  let bytes = 0;
   for (let i = 0; i < count; i++) {
-    packed.encode(i);
-    let size = delimitedSize(packed.keyBytes[i]);
-    const error = packed.errors?.get(i);
-    const typeUrl = packed.typeUrls[i];
-    anySizes[i] = 0;
-    if (error !== undefined) size += delimitedSize(strings.of(error).length);
-    else if (typeUrl !== undefined) {
-      anySizes[i] = delimitedSize(strings.of(typeUrl).length) + delimitedSize(packed.bytes[i]?.length ?? 0);
-      size += delimitedSize(anySizes[i]);
+    values.next(value);
+    let size = delimitedSize(value.keyBytes);
+    let anySize = 0;
+    if (value.error !== undefined) size += delimitedSize(strings.of(value.error).length);
+    else if (value.typeUrl !== undefined) {
+      anySize = delimitedSize(strings.of(value.typeUrl).length) + delimitedSize(value.bytes?.length ?? 0);
+      size += delimitedSize(anySize);
     }
-    sizes[i] = size;
-    const framed = delimitedSize(size);
-    if (i > from && bytes + framed > maxBytes) {
-      yield encodePart(txnId, begin, packed, from, i, false, sizes, anySizes);
+    if (part.count > 0 && part.framedBytes + delimitedSize(size) > maxBytes) {
+      yield encodePart(txnId, begin, part, false);
       begin = undefined;
-      from = i;
-      bytes = 0;
+      part.clear();
     }
-    bytes += framed;
+    part.add(value, size, anySize);
   }
-  yield encodePart(txnId, begin, packed, from, count, true, sizes, anySizes);
+  yield encodePart(txnId, begin, part, true);
 }
 
-function encodePart(
-  txnId: number,
-  begin: Buffer | undefined,
-  packed: PackedTxnValues,
-  from: number,
-  to: number,
-  end: boolean,
-  sizes: readonly number[],
-  anySizes: readonly number[],
-): Buffer {
-  let total = 1 + varintSize(txnId) + (begin ? delimitedSize(begin.length) : 0) + (end ? 2 : 0);
-  for (let i = from; i < to; i++) total += delimitedSize(sizes[i]);
+function encodePart(txnId: number, begin: Buffer | undefined, part: PartValues, end: boolean): Buffer {
+  const { count, keys, keyBytes, typeUrls, bytes, errors, sizes, anySizes } = part;
+  const total = 1 + varintSize(txnId) + (begin ? delimitedSize(begin.length) : 0) + part.framedBytes + (end ? 2 : 0);
   const buf = Buffer.allocUnsafe(total);
   let pos = 0;
   buf[pos++] = tag(1, WIRE_VARINT);
@@ -136,14 +154,13 @@ function encodePart(
     pos = writeVarint(buf, pos, begin.length);
     pos = writeRaw(buf, pos, begin);
   }
-  const { keys, keyBytes, typeUrls, bytes, errors } = packed;
-  for (let i = from; i < to; i++) {
+  for (let i = 0; i < count; i++) {
     buf[pos++] = tag(3, WIRE_LEN);
     pos = writeVarint(buf, pos, sizes[i]);
     buf[pos++] = TAG_KEY;
     pos = writeVarint(buf, pos, keyBytes[i]);
     pos = writeString(buf, pos, keys[i], keyBytes[i]);
-    const error = errors?.get(i);
+    const error = errors[i];
     const typeUrl = typeUrls[i];
     if (error !== undefined) {
       const errorBytes = strings.of(error);
@@ -161,9 +178,6 @@ function encodePart(
       buf[pos++] = TAG_ANY_VALUE;
       pos = writeVarint(buf, pos, value.length);
       pos = writeRaw(buf, pos, value);
-      // The part holds the value now: a 100,000-value resync would otherwise keep every encoded
-      // value alive, next to the parts that carry them, until the commit is answered.
-      bytes[i] = undefined;
     }
   }
   if (end) {
