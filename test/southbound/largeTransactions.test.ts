@@ -35,6 +35,8 @@ describe(`${COUNT.toLocaleString('en-US')}-value transactions over gRPC (parts o
     expect(result.recorded?.executed).toHaveLength(COUNT);
     // The values come back rendered from what the client sent (they do not travel back).
     expect(result.recorded?.executed[COUNT - 1]).toMatchObject({ operation: 'CREATE', newState: 'CONFIGURED', newValue: { name: `if-${COUNT - 1}-${'y'.repeat(40)}`, mtu: 1500 } });
+    // The answer names the values by number (keys would be most of it); the client puts the keys back.
+    expect(result.recorded?.executed.map((op) => op.key)).toEqual(values.map(([key]) => key));
 
     const again = await client.commit(txn(values, { resync: 'full' }));
     expect(again.recorded?.executed).toHaveLength(0);

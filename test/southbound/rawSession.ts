@@ -12,7 +12,7 @@ const SessionRequest = root.lookupType(`${PROTO_PACKAGE}.SessionRequest`);
 
 export interface RawPart {
   txnId: number;
-  begin?: { options?: { resyncType?: number; description?: string }; valueCount: number; record?: boolean };
+  begin?: { options?: { resyncType?: number; description?: string }; valueCount: number; record?: boolean; readsValueNumbers?: boolean };
   values?: { key: string; value?: { type_url: string; value: Uint8Array } }[];
   end?: boolean;
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { SouthboundServer } from '../../src/southbound/agent/server';
+import { VALUE_NUMBERS_FROM_OPERATIONS } from '../../src/southbound/agent/sessionResultEncoder';
 import { decodeExecuted } from '../../src/southbound/grpc/sessionCodec';
 import { connect, iface, startServer, txn, waitFor } from './helpers';
 import { RawSession, keyValue } from './rawSession';
@@ -63,6 +64,32 @@ describe('the Session stream of the reference southbound', () => {
     expect(executed).toEqual([['old', 3], ['a', 2], ['b', 1]]);
     const applied = server.engine.dump().map((s) => [s.key, s.state, s.desired?.value]);
     expect(applied).toEqual([['a', 'CONFIGURED', keyValue('a', iface('a', 1200)).value.value], ['b', 'CONFIGURED', keyValue('b', iface('b')).value.value]]);
+  });
+
+  it('names the values by number in a big answer, only to a client that reads value numbers', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    const count = VALUE_NUMBERS_FROM_OPERATIONS;
+    const values = Array.from({ length: count }, (_, i) => keyValue(`config/interface/if-${i}`, iface(`if-${i}`)));
+    const parts = (txnId: number, begin: NonNullable<Parameters<RawSession['send']>[0]['begin']>): void => {
+      for (let from = 0; from < count; from += 1000) {
+        session?.send({ txnId, begin: from === 0 ? begin : undefined, values: values.slice(from, from + 1000), end: from + 1000 >= count });
+      }
+    };
+    // A FULL resync of the same values twice would execute nothing the second time: a FULL resync, then an update of them all.
+    parts(1, { options: { resyncType: 1 }, valueCount: count, record: true, readsValueNumbers: true });
+    const numbered = decodeExecuted((await session.result(1)).raw);
+    expect(numbered).toHaveLength(count);
+    expect(numbered.every((op, i) => op.key === '' && op.valueNumber === i + 1 && op.newValueAsSent)).toBe(true);
+
+    for (let i = 0; i < count; i++) values[i] = keyValue(`config/interface/if-${i}`, iface(`if-${i}`, 9000));
+    parts(2, { valueCount: count, record: true });
+    const named = decodeExecuted((await session.result(2)).raw);
+    expect(named.every((op, i) => op.key === `config/interface/if-${i}` && op.valueNumber === 0 && op.operation === 2)).toBe(true);
+
+    // Below the threshold, keys even for a client that reads numbers.
+    session.send({ txnId: 3, begin: { valueCount: 1, record: true, readsValueNumbers: true }, values: [keyValue('a', iface('a'))], end: true });
+    expect(decodeExecuted((await session.result(3)).raw).map((op) => [op.key, op.valueNumber])).toEqual([['a', 0]]);
   });
 
   it('answers a transaction whose value count does not match its begin with an init error and no sequence number', async () => {

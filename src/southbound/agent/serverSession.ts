@@ -141,7 +141,7 @@ export class ServerSession {
     }
     this.deps.stats.commitsApplied += 1;
     const recorded = txn.begin.record && result.seqNum !== undefined ? this.engine.getRecordedTxn(result.seqNum) : undefined;
-    this.reply(resultMessages(txn.id, result, recorded, this.deps.limits.maxBatchBytes));
+    this.reply(resultMessages(txn.id, result, recorded, { maxBytes: this.deps.limits.maxBatchBytes, readsValueNumbers: txn.begin.readsValueNumbers }));
   }
 
   private reply(messages: Iterable<Buffer>): void {

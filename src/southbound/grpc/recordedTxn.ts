@@ -40,14 +40,19 @@ function operationsOf(source: RecordedSource): RecordedOperation[] {
   const { received, codec } = source;
   const ops: SessionOperation[] = [];
   for (const raw of received) decodeExecuted(raw, ops);
+  let sent: SessionKeyValue[] | undefined;
   let sentByKey: Map<string, PackedValue | null> | undefined;
+  // An operation may name the transaction's value by number instead of repeating its key.
+  const sentValue = (number: number): SessionKeyValue | undefined => (sent ??= sentValues(source))[number - 1];
   const newValueJson = (op: SessionOperation): unknown => {
     if (!op.newValueAsSent) return codec.toJson(op.newValue);
-    sentByKey ??= new Map(sentValues(source).map((kv) => [kv.key, kv.value]));
+    if (op.valueNumber > 0) return codec.toJson(sentValue(op.valueNumber)?.value ?? undefined);
+    sentByKey ??= new Map((sent ??= sentValues(source)).map((kv) => [kv.key, kv.value]));
     return codec.toJson(sentByKey.get(op.key) ?? undefined);
   };
   const out: RecordedOperation[] = [];
   for (const op of ops) {
+    if (op.valueNumber > 0) op.key = sentValue(op.valueNumber)?.key ?? `<value #${op.valueNumber} of ${sent?.length ?? 0}>`;
     const previous = out[out.length - 1];
     if (op.continues && previous?.key === op.key) {
       previous.newValue = newValueJson(op);

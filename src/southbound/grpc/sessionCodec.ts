@@ -31,6 +31,8 @@ export interface SessionOperation {
   isRetry: boolean;
   continues: boolean;
   newValueAsSent: boolean;
+  /** 1-based number of the transaction's value whose key this is, instead of `key` (0: `key` is set). */
+  valueNumber: number;
 }
 
 export interface SessionResultPart {
@@ -83,6 +85,7 @@ function decodeOperation(reader: WireReader, end: number): SessionOperation {
     isRetry: false,
     continues: false,
     newValueAsSent: false,
+    valueNumber: 0,
   };
   while (reader.pos < end) {
     const tag = reader.varint();
@@ -119,6 +122,9 @@ function decodeOperation(reader: WireReader, end: number): SessionOperation {
         break;
       case 88:
         op.newValueAsSent = reader.varint() !== 0;
+        break;
+      case 96:
+        op.valueNumber = reader.varint();
         break;
       default:
         reader.skip(tag & 7);

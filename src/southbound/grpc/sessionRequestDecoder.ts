@@ -7,7 +7,7 @@ import { WireReader } from './wireReader';
  * scheduler's own shapes (no message object, Long or copy per value), and by the client when the
  * recorded transaction it kept as bytes is first read. Field numbers follow southbound.proto:
  *   SessionRequest { 1: txn_id, 2: begin TxnBegin, 3: values KeyValue, 4: end }
- *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record }
+ *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record, 4: reads_value_numbers }
  *   TxnOptions { 1: resync_type, 2: verbose, 3: retry RetryOptions, 4: revert_on_failure, 5: description }
  *   RetryOptions { 1: period_ms, 2: max_attempts, 3: exp_backoff }
  *   KeyValue { 1: key, 2: value Any, 3: value_error }   Any { 1: type_url, 2: value }
@@ -25,6 +25,8 @@ export interface SessionTxnBegin {
   options?: SessionTxnOptions;
   valueCount: number;
   record: boolean;
+  /** The client resolves `value_number` in the executed operations of the answer. */
+  readsValueNumbers: boolean;
 }
 
 /** A value of a transaction: `null` = delete; `valueError` = a value the client could not send. */
@@ -74,12 +76,13 @@ function decodeOptions(reader: WireReader, end: number): SessionTxnOptions {
 }
 
 function decodeBegin(reader: WireReader, end: number): SessionTxnBegin {
-  const begin: SessionTxnBegin = { options: undefined, valueCount: 0, record: false };
+  const begin: SessionTxnBegin = { options: undefined, valueCount: 0, record: false, readsValueNumbers: false };
   while (reader.pos < end) {
     const tag = reader.varint();
     if (tag === 10) begin.options = decodeOptions(reader, reader.end());
     else if (tag === 16) begin.valueCount = reader.varint();
     else if (tag === 24) begin.record = reader.varint() !== 0;
+    else if (tag === 32) begin.readsValueNumbers = reader.varint() !== 0;
     else reader.skip(tag & 7);
   }
   return begin;

@@ -10,7 +10,7 @@ import { StringBytes, WIRE_LEN, WIRE_VARINT, delimitedSize, tag, varintSize, wri
  * protobufjs each value would allocate a dozen writer operations (a million objects for a
  * 100,000-value resync). Field numbers and wire types follow southbound.proto:
  *   SessionRequest { 1: txn_id varint, 2: begin TxnBegin, 3: values repeated KeyValue, 4: end bool }
- *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record }
+ *   TxnBegin { 1: options TxnOptions, 2: value_count, 3: record, 4: reads_value_numbers }
  *   TxnOptions { 1: resync_type, 2: verbose, 3: retry RetryOptions, 4: revert_on_failure, 5: description }
  *   RetryOptions { 1: period_ms, 2: max_attempts, 3: exp_backoff }
  *   KeyValue { 1: key string, 2: value Any, 3: value_error string }   Any { 1: type_url string, 2: value bytes }
@@ -50,7 +50,8 @@ function encodeBegin(request: CommitRequest, valueCount: number, record: boolean
     (retry ? delimitedSize(retrySize) : 0) +
     varintFieldSize(request.revertOnFailure ? 1 : 0) +
     (description.length > 0 ? delimitedSize(description.length) : 0);
-  const buf = Buffer.allocUnsafe(delimitedSize(optionsSize) + varintFieldSize(valueCount) + varintFieldSize(record ? 1 : 0));
+  // This client reads value numbers in the answer (recordedTxn.ts): always 1.
+  const buf = Buffer.allocUnsafe(delimitedSize(optionsSize) + varintFieldSize(valueCount) + varintFieldSize(record ? 1 : 0) + varintFieldSize(1));
   let pos = 0;
   buf[pos++] = tag(1, WIRE_LEN);
   pos = writeVarint(buf, pos, optionsSize);
@@ -70,7 +71,8 @@ function encodeBegin(request: CommitRequest, valueCount: number, record: boolean
     pos = writeRaw(buf, pos, description);
   }
   pos = writeVarintField(buf, pos, 2, valueCount);
-  writeVarintField(buf, pos, 3, record ? 1 : 0);
+  pos = writeVarintField(buf, pos, 3, record ? 1 : 0);
+  writeVarintField(buf, pos, 4, 1);
   return buf;
 }
 
