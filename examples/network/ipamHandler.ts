@@ -2,7 +2,7 @@ import { KubeStateChange, Shutdown, isResync, type Event, type EventHandler, typ
 import { IpamExhaustedError } from './errors';
 import { AddressPool } from './addressPool';
 import { carveSubnet, formatCidr, formatIpv4, lastAddress, parseCidr, parseIpv4, type Ipv4Subnet } from './ipv4';
-import { POD, viewOf, objectId, type PodFields } from './messages';
+import { POD, objectId, viewOf, type PodFields } from './messages';
 import { RevertJournal } from './revertJournal';
 
 /** What other handlers may read of IPAM: a read-only view, handed to them at construction. */

@@ -13,7 +13,7 @@ import { PodAddressMissingError } from './errors';
 import type { PodAddressBook } from './ipamHandler';
 import { parseIpv4 } from './ipv4';
 import { INTERFACE_PREFIX, networkKeys, podTapName } from './keys';
-import { ArpEntryType, InterfaceType, POD, RouteType, VrfTableType, viewOf, objectId, type PodFields } from './messages';
+import { ArpEntryType, InterfaceType, POD, RouteType, VrfTableType, objectId, viewOf, type PodFields } from './messages';
 import { PodMtuChange } from './podMtuChange';
 import { RevertJournal } from './revertJournal';
 

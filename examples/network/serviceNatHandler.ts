@@ -11,7 +11,7 @@ import {
 } from '../../src';
 import { MtuRefusedError } from './errors';
 import { networkKeys, serviceLabel } from './keys';
-import { DNat44Type, ENDPOINTS, Nat44GlobalType, SERVICE, viewOf, objectId, type EndpointsFields, type ServiceFields } from './messages';
+import { DNat44Type, ENDPOINTS, Nat44GlobalType, SERVICE, objectId, viewOf, type EndpointsFields, type ServiceFields } from './messages';
 import { POD_VRF_ID } from './podNetworkHandler';
 import { PodMtuChange } from './podMtuChange';
 import { RevertJournal } from './revertJournal';
