@@ -83,18 +83,19 @@ class PartValues {
   framedBytes = 0;
   readonly keys: string[] = [];
   readonly keyBytes: number[] = [];
-  readonly typeUrls: Array<string | undefined> = [];
+  /** The type URL's bytes; undefined for a delete. */
+  readonly typeUrls: Array<Buffer | undefined> = [];
   readonly bytes: Array<Uint8Array | undefined> = [];
   readonly errors: Array<string | undefined> = [];
   /** Size of each KeyValue message, and of its Any (0 without one). */
   readonly sizes: number[] = [];
   readonly anySizes: number[] = [];
 
-  add(value: EncodedValue, size: number, anySize: number): void {
+  add(value: EncodedValue, typeUrl: Buffer | undefined, size: number, anySize: number): void {
     const i = this.count++;
     this.keys[i] = value.key;
     this.keyBytes[i] = value.keyBytes;
-    this.typeUrls[i] = value.typeUrl;
+    this.typeUrls[i] = typeUrl;
     this.bytes[i] = value.bytes;
     this.errors[i] = value.error;
     this.sizes[i] = size;
@@ -129,9 +130,11 @@ export function* encodeTxnParts(
     values.next(value);
     let size = delimitedSize(value.keyBytes);
     let anySize = 0;
+    let typeUrl: Buffer | undefined;
     if (value.error !== undefined) size += delimitedSize(strings.of(value.error).length);
     else if (value.typeUrl !== undefined) {
-      anySize = delimitedSize(strings.of(value.typeUrl).length) + delimitedSize(value.bytes?.length ?? 0);
+      typeUrl = strings.of(value.typeUrl);
+      anySize = delimitedSize(typeUrl.length) + delimitedSize(value.bytes?.length ?? 0);
       size += delimitedSize(anySize);
     }
     if (part.count > 0 && part.framedBytes + delimitedSize(size) > maxBytes) {
@@ -139,7 +142,7 @@ export function* encodeTxnParts(
       begin = undefined;
       part.clear();
     }
-    part.add(value, size, anySize);
+    part.add(value, typeUrl, size, anySize);
   }
   yield encodePart(txnId, begin, part, true);
 }
@@ -170,14 +173,13 @@ function encodePart(txnId: number, begin: Buffer | undefined, part: PartValues, 
       pos = writeVarint(buf, pos, errorBytes.length);
       pos = writeRaw(buf, pos, errorBytes);
     } else if (typeUrl !== undefined) {
-      const typeUrlBytes = strings.of(typeUrl);
-      const value = bytes[i] ?? EMPTY;
       buf[pos++] = TAG_VALUE;
       pos = writeVarint(buf, pos, anySizes[i]);
       buf[pos++] = TAG_TYPE_URL;
-      pos = writeVarint(buf, pos, typeUrlBytes.length);
-      pos = writeRaw(buf, pos, typeUrlBytes);
+      pos = writeVarint(buf, pos, typeUrl.length);
+      pos = writeRaw(buf, pos, typeUrl);
       buf[pos++] = TAG_ANY_VALUE;
+      const value = bytes[i] ?? EMPTY;
       pos = writeVarint(buf, pos, value.length);
       pos = writeRaw(buf, pos, value);
     }

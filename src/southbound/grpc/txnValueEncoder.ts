@@ -35,7 +35,7 @@ export class TxnValueEncoder {
     request: CommitRequest,
     private readonly codec: AnyCodec,
   ) {
-    for (const [key, message] of request.values) if (message) codec.typeOfMessage(key, message);
+    for (const [key, message] of request.values) if (message) codec.typeUrlOf(key, message);
     this.size = request.values.size;
     this.entries = request.values.entries();
   }
@@ -52,21 +52,21 @@ export class TxnValueEncoder {
     into.key = key;
     into.keyBytes = Buffer.byteLength(key);
     into.error = undefined;
+    into.bytes = undefined;
     if (!message) {
       into.typeUrl = undefined;
-      into.bytes = undefined;
       return;
     }
-    const { type, typeUrl } = this.codec.typeOfMessage(key, message);
-    const encoded = type.encode(message).finish();
+    const typeUrl = this.codec.typeUrlOf(key, message);
+    const encoded = message.$type.encode(message).finish();
     into.typeUrl = typeUrl;
-    into.bytes = encoded;
     const size = into.keyBytes + typeUrl.length + encoded.length;
     if (size > MAX_VALUE_BYTES) {
-      into.bytes = undefined;
       into.error = `value of ${size} bytes is over the ${MAX_VALUE_BYTES}-byte limit of the southbound protocol: not sent`;
       (this.notSentValues ??= new Map()).set(key, { typeUrl, error: into.error });
+      return;
     }
+    into.bytes = encoded;
   }
 
   /** The values not sent, by key (usually none), with their type URLs and why, for the recorded transaction. */
