@@ -312,6 +312,38 @@ describe.each(SOUTHBOUND_FIXTURES)('processing one event (%s southbound)', (_kin
     expect(c.health()).toMatchObject({ live: true, ready: true });
   });
 
+  test('after a big resync the internal config is its values, then the updates; the resync\'s recorded transaction stays as committed', async () => {
+    // Over the size from which the internal config reads a resync's values in place (src/loop/internalConfig.ts).
+    const count = 5000;
+    const c = await start([
+      recordingHandler('big', calls, {
+        resync: (_e, _kube, _n, txn) => {
+          for (let i = 0; i < count; i++) txn.put(`k/big-${i}`, value({ name: `big-${i}` }));
+        },
+        update: (_e, txn) => {
+          txn.put('k/big-0', value({ name: 'changed' }));
+          txn.delete('k/big-1');
+          txn.put('k/new', value({ name: 'new' }));
+        },
+      }),
+    ]);
+    expect(c.getConfig(`k/big-${count - 1}`)).toMatchObject({ name: `big-${count - 1}` });
+    const ev = new TestUpdate('Chg');
+    c.pushEvent(ev);
+    await ev.wait();
+    expect([c.getConfig('k/big-0'), c.getConfig('k/big-1'), c.getConfig('k/big-2'), c.getConfig('k/new')]).toMatchObject([
+      { name: 'changed' },
+      undefined,
+      { name: 'big-2' },
+      { name: 'new' },
+    ]);
+    const resync = c.eventHistory().find((record) => record.name === 'Database Resync');
+    const recorded = resync?.txn?.values.filter((v) => v.key === 'k/big-0' || v.key === 'k/big-1');
+    expect(recorded).toMatchObject([{ value: { name: 'big-0' } }, { value: { name: 'big-1' } }]);
+    expect(await fixture.applied()).toMatchObject({ 'k/big-0': { name: 'changed' }, 'k/big-2': { name: 'big-2' }, 'k/new': { name: 'new' } });
+    expect(Object.keys(await fixture.applied())).toHaveLength(count);
+  });
+
   test('a HealingResync after an error is a full resync; a periodic one a downstream resync', () => {
     expect(new HealingResync({ type: HealingResyncType.AfterError, error: new Error('x') }).method()).toBe(EventMethodType.FullResync);
     expect(new HealingResync({ type: HealingResyncType.Periodic }).method()).toBe(EventMethodType.DownstreamResync);
