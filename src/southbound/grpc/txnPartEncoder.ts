@@ -109,7 +109,21 @@ class PartValues {
     this.count = 0;
     this.framedBytes = 0;
   }
+
+  /** Empty, holding nothing of the transaction, for the next one. */
+  release(): void {
+    this.keys.fill('', 0, this.count);
+    this.errors.fill(undefined, 0, this.count);
+    this.clear();
+  }
 }
+
+/**
+ * The PartValues of the last transaction encoded, for the next: a coalesced commit of a burst
+ * (1,536 values) otherwise grew eight fresh arrays to its size, about 0.8 KB of garbage per event.
+ * A transaction encoded while another is (not done today) makes its own.
+ */
+let sparePart: PartValues | undefined;
 
 /**
  * The parts of one transaction on the Session stream: `begin` on the first, `end` on the last,
@@ -123,28 +137,35 @@ export function* encodeTxnParts(
 ): Generator<Buffer> {
   const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const count = values.size;
-  const part = new PartValues();
+  const part = sparePart ?? new PartValues();
+  sparePart = undefined;
   const value: EncodedValue = { key: '', keyBytes: 0, typeUrl: undefined, bytes: undefined, error: undefined };
   let begin: Buffer | undefined = encodeBegin(request, count, options.record);
-  for (let i = 0; i < count; i++) {
-    values.next(value);
-    let size = delimitedSize(value.keyBytes);
-    let anySize = 0;
-    let typeUrl: Buffer | undefined;
-    if (value.error !== undefined) size += delimitedSize(strings.of(value.error).length);
-    else if (value.typeUrl !== undefined) {
-      typeUrl = strings.of(value.typeUrl);
-      anySize = delimitedSize(typeUrl.length) + delimitedSize(value.bytes?.length ?? 0);
-      size += delimitedSize(anySize);
+  try {
+    for (let i = 0; i < count; i++) {
+      values.next(value);
+      let size = delimitedSize(value.keyBytes);
+      let anySize = 0;
+      let typeUrl: Buffer | undefined;
+      if (value.error !== undefined) size += delimitedSize(strings.of(value.error).length);
+      else if (value.typeUrl !== undefined) {
+        typeUrl = strings.of(value.typeUrl);
+        anySize = delimitedSize(typeUrl.length) + delimitedSize(value.bytes?.length ?? 0);
+        size += delimitedSize(anySize);
+      }
+      if (part.count > 0 && part.framedBytes + delimitedSize(size) > maxBytes) {
+        yield encodePart(txnId, begin, part, false);
+        begin = undefined;
+        part.clear();
+      }
+      part.add(value, typeUrl, size, anySize);
     }
-    if (part.count > 0 && part.framedBytes + delimitedSize(size) > maxBytes) {
-      yield encodePart(txnId, begin, part, false);
-      begin = undefined;
-      part.clear();
-    }
-    part.add(value, typeUrl, size, anySize);
+    yield encodePart(txnId, begin, part, true);
+  } finally {
+    // Also when the commit is abandoned between parts (the generator is returned).
+    part.release();
+    sparePart = part;
   }
-  yield encodePart(txnId, begin, part, true);
 }
 
 function encodePart(txnId: number, begin: Buffer | undefined, part: PartValues, end: boolean): Buffer {

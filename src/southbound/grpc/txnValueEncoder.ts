@@ -27,7 +27,9 @@ export interface EncodedValue {
  */
 export class TxnValueEncoder {
   readonly size: number;
-  private readonly entries: Iterator<[string, ProtoMessage | null]>;
+  // Keys and values side by side: an entries iterator makes a [key, value] array per value.
+  private readonly keys: Iterator<string>;
+  private readonly messages: Iterator<ProtoMessage | null>;
   private notSentValues: Map<string, { typeUrl: string; error: string }> | undefined;
 
   /** Throws InvalidValueError for a value that is not a protobufjs message. */
@@ -35,9 +37,10 @@ export class TxnValueEncoder {
     request: CommitRequest,
     private readonly codec: AnyCodec,
   ) {
-    for (const [key, message] of request.values) if (message) codec.typeUrlOf(key, message);
+    request.values.forEach(this.checkType);
     this.size = request.values.size;
-    this.entries = request.values.entries();
+    this.keys = request.values.keys();
+    this.messages = request.values.values();
   }
 
   /**
@@ -46,9 +49,10 @@ export class TxnValueEncoder {
    * MAX_VALUE_BYTES (key, type URL and bytes) becomes an error: it is not sent.
    */
   next(into: EncodedValue): void {
-    const entry = this.entries.next();
-    if (entry.done) throw new RangeError(`all ${this.size} values are encoded already`);
-    const [key, message] = entry.value;
+    const next = this.keys.next();
+    if (next.done) throw new RangeError(`all ${this.size} values are encoded already`);
+    const key = next.value;
+    const message = this.messages.next().value as ProtoMessage | null;
     into.key = key;
     into.keyBytes = Buffer.byteLength(key);
     into.error = undefined;
@@ -68,6 +72,10 @@ export class TxnValueEncoder {
     }
     into.bytes = encoded;
   }
+
+  private readonly checkType = (message: ProtoMessage | null, key: string): void => {
+    if (message) this.codec.typeUrlOf(key, message);
+  };
 
   /** The values not sent, by key (usually none), with their type URLs and why, for the recorded transaction. */
   notSent(): NotSentValues | undefined {
