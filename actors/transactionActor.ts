@@ -3,7 +3,7 @@ import type { ControllerClock } from '../src/api/clock';
 import type { ControllerConfig } from '../src/api/config';
 import { SouthboundUnavailableError, TransactionError, toError, type ExternalConfigMergeError } from '../src/api/errors';
 import type { CommitRequest, CommitResult, ResyncType, RetryOptions, Southbound } from '../src/api/southbound';
-import type { KeyValuePairs } from '../src/api/types';
+import type { KeyValuePairs, ProtoMessage } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
@@ -184,11 +184,15 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
       });
     }
 
+    const stageOne = (value: ProtoMessage | null, key: string): void => {
+      staged.set(key, value);
+    };
+
     function stage(call: Request<StageCall>): void {
       const merged = mergeExternalConfig(call.txn.ownValues, state, call.scope);
       // A key keeps the place of its first write (what depends on it was written after it), and
-      // takes the value of its last.
-      for (const [key, value] of merged.values) staged.set(key, value);
+      // takes the value of its last. forEach: no [key, value] array per value.
+      merged.values.forEach(stageOne);
       state.applyUpdate(call.txn.ownValues);
       call.reply({ ok: true, value: { keys: merged.values, mergeErrors: merged.errors } satisfies StageOutcome });
     }

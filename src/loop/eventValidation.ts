@@ -9,10 +9,13 @@ import { Type } from 'protobufjs/light';
 import { messageType, typeName } from '../protobuf/merge';
 import type { ConfigState } from './configState';
 
+/** What every event has (checked for each event pushed). */
+const EVENT_METHODS = ['getName', 'toString', 'method', 'isBlocking', 'done'] as const;
+
 /** Throws InvalidEventError unless `event` implements Event. */
 export function checkEvent(event: unknown): asserts event is Event {
   const candidate = event as Partial<Event> | null;
-  for (const method of ['getName', 'toString', 'method', 'isBlocking', 'done'] as const) {
+  for (const method of EVENT_METHODS) {
     if (typeof candidate?.[method] !== 'function') throw new InvalidEventError(`not an Event: ${method}() is missing`);
   }
 }
