@@ -91,8 +91,8 @@ export function onlyExternalConfigFailed(error: Error, ownValues: KeyValuePairs,
  * untouched.
  */
 function keepInternalConfig(call: CommitCall, state: ConfigState, error: Error | undefined): void {
-  if (call.resync === 'full' || call.resync === 'upstream') state.replaceInternal(call.txn.ownValues);
-  else if (call.resync === undefined && !(error && call.revertOnFailure)) state.applyUpdate(call.txn.ownValues);
+  if (call.resync === 'full' || call.resync === 'upstream') state.internalConfig.replace(call.txn.ownValues);
+  else if (call.resync === undefined && !(error && call.revertOnFailure)) state.internalConfig.update(call.txn.ownValues);
 }
 
 function failedOutcome(error: Error, onlyExternal: boolean, mergeErrors: readonly ExternalConfigMergeError[]): CommitOutcome {
@@ -193,7 +193,7 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
       // A key keeps the place of its first write (what depends on it was written after it), and
       // takes the value of its last. forEach: no [key, value] array per value.
       merged.values.forEach(stageOne);
-      state.applyUpdate(call.txn.ownValues);
+      state.internalConfig.update(call.txn.ownValues);
       call.reply({ ok: true, value: { keys: merged.values, mergeErrors: merged.errors } satisfies StageOutcome });
     }
 

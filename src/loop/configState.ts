@@ -88,14 +88,4 @@ export class ConfigState {
     const value = txn && txn.ownValues.has(key) ? txn.ownValues.get(key) : this.internalConfig.get(key);
     return value ? cloneMessage(value) : undefined;
   }
-
-  /** Updates after an update event's commit: the handlers' own values become internal config. */
-  applyUpdate(ownValues: KeyValuePairs): void {
-    this.internalConfig.update(ownValues);
-  }
-
-  /** After a full or upstream resync the internal config is exactly what the handlers put. */
-  replaceInternal(ownValues: KeyValuePairs): void {
-    this.internalConfig.replace(ownValues);
-  }
 }
