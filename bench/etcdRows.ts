@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NETWORK_DEPENDENCY_RULES } from '../examples/network';
 import { ARP_PREFIX, INTERFACE_PREFIX, ROUTE_PREFIX } from '../examples/network/keys';
@@ -19,6 +19,7 @@ import { SouthboundServer } from '../src/southbound/agent/server';
 import { profileArgs } from './childTask';
 import { silentLogger } from './controllerSetup';
 import { startEtcd } from './etcdServer';
+import { cpuMeter, type CpuUse } from './processCpu';
 import type { Family, FamilyResult, RunSettings } from './report';
 import { median, ms, range, ratio, thousands } from './stats';
 import { BenchRunError } from './errors';
@@ -47,10 +48,27 @@ async function writePods(endpoint: string): Promise<number> {
   }
 }
 
-async function baseline(): Promise<number> {
+/** One measured run: its wall time and the CPU time each process used meanwhile. */
+interface BaselineRun {
+  wallMs: number;
+  cpu: CpuUse<'etcd'>;
+}
+
+interface AgentRun {
+  /** Until etcd had accepted every write. */
+  acceptedMs: number;
+  /** Until every pod was applied at the southbound: the row's figure. */
+  convergedMs: number;
+  /** Until `convergedMs`. `self` is this process: the writer and the reference southbound. */
+  cpu: CpuUse<'etcd' | 'agent'>;
+}
+
+async function baseline(): Promise<BaselineRun> {
   const etcd = await startEtcd();
   try {
-    return await writePods(etcd.endpoint);
+    const meter = cpuMeter({ etcd: etcd.pid });
+    const wallMs = await writePods(etcd.endpoint);
+    return { wallMs, cpu: meter() };
   } finally {
     await etcd.stop();
   }
@@ -92,13 +110,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 /** The agent path: writes into a fresh etcd that an agent watches; the time until the southbound has every pod. */
-async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> {
+async function agentRun(): Promise<AgentRun> {
   // Each server is stopped whatever fails after it started: a leaked one keeps the bench alive.
   const etcd = await startEtcd();
   try {
     const server = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: NETWORK_DEPENDENCY_RULES }, logger: silentLogger });
     try {
-      return await withAgent(etcd.endpoint, server);
+      return await withAgent(etcd.endpoint, etcd.pid, server);
     } finally {
       await server.stop();
     }
@@ -108,7 +126,7 @@ async function agentRun(): Promise<{ acceptedMs: number; convergedMs: number }> 
 }
 
 /** Starts the agent on `endpoint`, committing to `server`, writes the pods and stops the agent. */
-async function withAgent(endpoint: string, server: SouthboundServer): Promise<{ acceptedMs: number; convergedMs: number }> {
+async function withAgent(endpoint: string, etcdPid: number | undefined, server: SouthboundServer): Promise<AgentRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const root = packageRoot();
   const args = [...profileArgs(), join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', endpoint, '--southbound', server.address];
@@ -123,10 +141,11 @@ async function withAgent(endpoint: string, server: SouthboundServer): Promise<{ 
     if (agent.exitCode !== null) throw new BenchRunError(`the agent exited with code ${agent.exitCode}: ${stderr}`);
     const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * PODS);
     try {
+      const meter = cpuMeter({ etcd: etcdPid, agent: agent.pid });
       const start = performance.now();
       const acceptedMs = await writePods(endpoint);
       const convergedMs = (await applied.at) - start;
-      return { acceptedMs, convergedMs };
+      return { acceptedMs, convergedMs, cpu: meter() };
     } finally {
       applied.cancel();
     }
@@ -141,16 +160,15 @@ const fmt = (value: number): string => ms(value);
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
-  const accepted: number[] = [];
-  const acceptedWithAgent: number[] = [];
-  const converged: number[] = [];
+  const baselines: BaselineRun[] = [];
+  const agentRuns: AgentRun[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    accepted.push(await baseline());
-    const result = await agentRun();
-    acceptedWithAgent.push(result.acceptedMs);
-    converged.push(result.convergedMs);
+    baselines.push(await baseline());
+    agentRuns.push(await agentRun());
     settings.log(`etcd: repetition ${rep}/${reps} done`);
   }
+  const accepted = baselines.map((b) => b.wallMs);
+  const converged = agentRuns.map((r) => r.convergedMs);
   const base = median(accepted);
   return {
     rows: [
@@ -167,9 +185,39 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
     ],
     notes: [
       `Applied = the pod's TAP interface, ARP entry and route CONFIGURED at the reference southbound (${thousands(3 * PODS)} values). The agent (its own process, default settings) started on the empty etcd before the clock; a fresh etcd for every run; ${reps} repetitions.`,
-      `While the agent watched, etcd accepted the writes in ${fmt(median(acceptedWithAgent))} (median).`,
+      `While the agent watched, etcd accepted the writes in ${fmt(median(agentRuns.map((r) => r.acceptedMs)))} (median).`,
+      ...cpuNotes(baselines, agentRuns),
     ],
   };
+}
+
+const seconds = (value: number | undefined): string => (value === undefined ? 'n/a' : `${value.toFixed(2)} s`);
+
+/** The median of a process's CPU seconds over the runs, undefined when some run could not read it. */
+function medianCpu(values: readonly (number | undefined)[]): number | undefined {
+  return values.every((v): v is number => v !== undefined) ? median(values) : undefined;
+}
+
+/**
+ * Where the time goes: the CPU each process used while the clock ran, against the cores of the
+ * machine. The writer (this process) is busy during the baseline already; with the agent, three
+ * processes share the cores, so what the agent spends per pod shows in the ratio.
+ */
+function cpuNotes(baselines: readonly BaselineRun[], agentRuns: readonly AgentRun[]): string[] {
+  const cores = availableParallelism();
+  const busy = (total: number | undefined, wallMs: number): string => (total === undefined ? 'n/a' : `${(total / (wallMs / 1000)).toFixed(2)} of ${cores} cores busy`);
+  const base = { self: median(baselines.map((b) => b.cpu.self)), etcd: medianCpu(baselines.map((b) => b.cpu.etcd)), wallMs: median(baselines.map((b) => b.wallMs)) };
+  const withAgent = {
+    self: median(agentRuns.map((r) => r.cpu.self)),
+    etcd: medianCpu(agentRuns.map((r) => r.cpu.etcd)),
+    agent: medianCpu(agentRuns.map((r) => r.cpu.agent)),
+    wallMs: median(agentRuns.map((r) => r.convergedMs)),
+  };
+  const baseTotal = base.etcd === undefined ? undefined : base.self + base.etcd;
+  const agentTotal = withAgent.etcd === undefined || withAgent.agent === undefined ? undefined : withAgent.self + withAgent.etcd + withAgent.agent;
+  return [
+    `CPU time while the clock ran (medians): baseline: the writer (the bench's process, etcd3 client) ${seconds(base.self)}, etcd ${seconds(base.etcd)} in ${fmt(base.wallMs)}: ${busy(baseTotal, base.wallMs)}. Agent path: the bench's process (the writer and the reference southbound) ${seconds(withAgent.self)}, etcd ${seconds(withAgent.etcd)}, the agent ${seconds(withAgent.agent)}${withAgent.agent === undefined ? '' : ` (${Math.round((withAgent.agent * 1e6) / PODS)} µs per pod)`} in ${fmt(withAgent.wallMs)}: ${busy(agentTotal, withAgent.wallMs)}.`,
+  ];
 }
 
 export const etcdFamily: Family = { name: 'etcd', title: 'pod writes into etcd until applied at the southbound', run };

@@ -36,6 +36,8 @@ async function healthy(url: string): Promise<boolean> {
 export interface EtcdServer {
   /** host:port, for EtcdStore and `--etcd-endpoints`. */
   endpoint: string;
+  /** Of the etcd process, for its CPU time. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,5 +73,5 @@ export async function startEtcd(): Promise<EtcdServer> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { endpoint: `127.0.0.1:${clientPort}`, stop };
+  return { endpoint: `127.0.0.1:${clientPort}`, pid: child.pid, stop };
 }

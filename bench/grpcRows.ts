@@ -5,6 +5,7 @@
  * measured in the same run.
  */
 import { ECHO_REPLY_BYTES, ECHO_REQUEST_BYTES, runEcho } from './grpcEcho';
+import { runSocketEcho } from './socketEcho';
 import { measureGrpcBurst } from './grpcBurst';
 import { OneAtATime, fullResyncValues, runEngineFullCommit, runGrpcFullCommit, runGrpcStrict, runMemoryStrict, type SouthboundPlace } from './grpcRuns';
 import type { Family, FamilyResult, RowResult, RunSettings } from './report';
@@ -40,6 +41,8 @@ interface StrictRow {
 
 interface PlacedRows {
   place: SouthboundPlace;
+  /** Between two processes only: plain TCP round trips of the same sizes, the floor below grpc-js. */
+  socket?: StrictRow;
   /** grpc-js alone: round trips of about a strict commit's sizes, nothing else. */
   transport: StrictRow;
   controller: StrictRow;
@@ -61,8 +64,14 @@ function controllerRow(name: string, run: (events: ReturnType<typeof podChanges>
 }
 
 function placedRows(place: SouthboundPlace): PlacedRows {
+  const socket: StrictRow = {
+    name: `baseline: node:net alone, round trips on one TCP connection (same sizes, no HTTP/2, no gRPC), server own process`,
+    series: new Throughput(STRICT_EVENTS),
+    run: (count) => runSocketEcho(count),
+  };
   return {
     place,
+    ...(place === 'own process' && { socket }),
     transport: {
       name: `baseline: grpc-js alone, round trips on one stream (${ECHO_REQUEST_BYTES}-byte requests, ${ECHO_REPLY_BYTES}-byte answers), server ${place}`,
       series: new Throughput(STRICT_EVENTS),
@@ -76,7 +85,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
   const memory = memoryRow();
   const placed = [placedRows('in-process'), placedRows('own process')];
-  const strict = [memory, ...placed.flatMap((p) => [p.transport, p.controller])];
+  const strict = [memory, ...placed.flatMap((p) => [...(p.socket ? [p.socket] : []), p.transport, p.controller])];
   const perEvent = new Throughput(PER_EVENT_BURST_EVENTS);
   const coalesced = new Throughput(BURST_EVENTS);
   for (const row of strict) await row.run(STRICT_WARMUP);
@@ -88,7 +97,8 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
     settings.log(`grpc: repetition ${rep}/${reps} done`);
   }
   const rows: RowResult[] = [{ name: memory.name, figure: memory.series.figure(), range: memory.series.range() }];
-  for (const { transport, controller } of placed) {
+  for (const { socket, transport, controller } of placed) {
+    if (socket) rows.push({ name: socket.name, figure: `${thousands(socket.series.rate)} rt/s`, range: socket.series.range() });
     rows.push({ name: transport.name, figure: `${thousands(transport.series.rate)} rt/s`, range: transport.series.range() });
     rows.push({
       name: controller.name,
@@ -118,6 +128,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
         `grpc-js alone: ${thousands(STRICT_EVENTS)} round trips per repetition on one bidirectional stream (raw bytes, no protobuf, no controller): the most strict commits per second this transport allows here.`,
         ...transportCeilingNote(placed),
       ].join(' '),
+      ...socketNote(placed),
       `Burst rows: each in a fresh process after ${thousands(BURST_WARMUP)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}.`,
     ],
   };
@@ -127,6 +138,17 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
 function transportCeilingNote(placed: readonly PlacedRows[]): string[] {
   const below = placed.filter((p) => p.transport.series.rate < GRPC_STRICT_TARGET_PER_SECOND).map((p) => `server ${p.place} ${thousands(p.transport.series.rate)} rt/s`);
   return below.length === 0 ? [] : [`The ${thousands(GRPC_STRICT_TARGET_PER_SECOND)} ev/s target is above it in this run: ${below.join(', ')}.`];
+}
+
+/** Says what plain TCP between two Node processes allows, against the strict target. */
+function socketNote(placed: readonly PlacedRows[]): string[] {
+  const socket = placed.find((p) => p.socket)?.socket;
+  if (!socket) return [];
+  const rate = socket.series.rate;
+  const where = rate < GRPC_STRICT_TARGET_PER_SECOND ? 'below' : 'above';
+  return [
+    `node:net alone: the same round trips on a plain TCP connection to an echo server in a child process: ${thousands(rate)} rt/s, ${where} the ${thousands(GRPC_STRICT_TARGET_PER_SECOND)} ev/s target: what two Node processes can exchange one message at a time here, before any HTTP/2 or gRPC.`,
+  ];
 }
 
 export const grpcFamily: Family = { name: 'grpc', title: 'committing over gRPC to the reference southbound', run };
