@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { SouthboundPlace } from './grpcRuns';
-import { startListeningProcess, type RunningServer } from './grpcSouthboundProcess';
+import { serveWhenMain, startListeningProcess, type RunningServer } from './grpcSouthboundProcess';
 
 export const ECHO_REQUEST_BYTES = 600;
 export const ECHO_REPLY_BYTES = 150;
@@ -50,15 +50,20 @@ export async function echoRoundTrips(address: string, count: number): Promise<nu
       call.write(request);
     });
   try {
-    await roundTrip(); // the stream is open and the connection up before the clock
-    const start = performance.now();
-    for (let i = 0; i < count; i++) await roundTrip();
-    return performance.now() - start;
+    return await timedRoundTrips(roundTrip, count);
   } finally {
     call.end();
     await ended;
     client.close();
   }
+}
+
+/** One untimed round trip (the connection is up before the clock), then `count` timed ones; the elapsed milliseconds. */
+export async function timedRoundTrips(roundTrip: () => Promise<void>, count: number): Promise<number> {
+  await roundTrip();
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await roundTrip();
+  return performance.now() - start;
 }
 
 /** Where the echo server runs: in this process, or in its own (as the reference southbound does in the own-process rows). */
@@ -71,9 +76,4 @@ export async function runEcho(place: SouthboundPlace, count: number): Promise<nu
   }
 }
 
-if (require.main === module) {
-  void startEchoServer().then((server) => {
-    process.stdout.write(`listening on ${server.address}\n`);
-    process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
-  });
-}
+serveWhenMain(module, startEchoServer);

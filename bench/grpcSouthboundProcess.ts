@@ -53,3 +53,15 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * Run as a script (`require.main === module`): starts the server, prints `listening on <address>`
+ * for startListeningProcess, and serves until SIGTERM.
+ */
+export function serveWhenMain(module: NodeModule, start: () => Promise<RunningServer>): void {
+  if (require.main !== module) return;
+  void start().then((server) => {
+    process.stdout.write(`listening on ${server.address}\n`);
+    process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+  });
+}

@@ -6,8 +6,8 @@
  * As a script, serves until SIGTERM.
  */
 import { createConnection, createServer, type Socket } from 'node:net';
-import { ECHO_REPLY_BYTES, ECHO_REQUEST_BYTES } from './grpcEcho';
-import { startListeningProcess, type RunningServer } from './grpcSouthboundProcess';
+import { ECHO_REPLY_BYTES, ECHO_REQUEST_BYTES, timedRoundTrips } from './grpcEcho';
+import { serveWhenMain, startListeningProcess, type RunningServer } from './grpcSouthboundProcess';
 
 /** Answers every ECHO_REQUEST_BYTES received with ECHO_REPLY_BYTES, however TCP cuts the stream. */
 function startSocketEchoServer(): Promise<RunningServer> {
@@ -63,10 +63,7 @@ async function socketRoundTrips(address: string, count: number): Promise<number>
       socket.write(request);
     });
   try {
-    await roundTrip();
-    const start = performance.now();
-    for (let i = 0; i < count; i++) await roundTrip();
-    return performance.now() - start;
+    return await timedRoundTrips(roundTrip, count);
   } finally {
     socket.end();
     await closed;
@@ -83,9 +80,4 @@ export async function runSocketEcho(count: number): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  void startSocketEchoServer().then((server) => {
-    process.stdout.write(`listening on ${server.address}\n`);
-    process.once('SIGTERM', () => void server.stop().then(() => process.exit(0)));
-  });
-}
+serveWhenMain(module, startSocketEchoServer);
