@@ -63,15 +63,19 @@ function controllerRow(name: string, run: (events: ReturnType<typeof podChanges>
   };
 }
 
-function placedRows(place: SouthboundPlace): PlacedRows {
-  const socket: StrictRow = {
+/** Plain TCP round trips to an echo server in its own process: the floor below grpc-js between two processes. */
+function socketRow(): StrictRow {
+  return {
     name: `baseline: node:net alone, round trips on one TCP connection (same sizes, no HTTP/2, no gRPC), server own process`,
     series: new Throughput(STRICT_EVENTS),
     run: (count) => runSocketEcho(count),
   };
+}
+
+function placedRows(place: SouthboundPlace): PlacedRows {
   return {
     place,
-    ...(place === 'own process' && { socket }),
+    ...(place === 'own process' && { socket: socketRow() }),
     transport: {
       name: `baseline: grpc-js alone, round trips on one stream (${ECHO_REQUEST_BYTES}-byte requests, ${ECHO_REPLY_BYTES}-byte answers), server ${place}`,
       series: new Throughput(STRICT_EVENTS),
