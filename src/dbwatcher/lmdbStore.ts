@@ -5,6 +5,7 @@ import { StoreDamagedError, StoreUnavailableError, WatchCompactedError } from '.
 import { lmdbHeaderProblem, lmdbReadProblem } from './lmdbIntegrity';
 import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
 import { LmdbWatch } from './lmdbWatch';
+import { LMDB_DATABASES, LMDB_MAX_DBS, LmdbWriter, REVISION_KEY, type StoreWrite } from './lmdbWriter';
 
 export interface LmdbStoreOptions {
   /** Directory of the database files; created when missing. */
@@ -23,7 +24,6 @@ export interface LmdbStoreOptions {
 
 /** The file of the store in its data directory. */
 export const LMDB_FILE = 'kv.mdb';
-const DATABASES = ['kv', 'log', 'meta'] as const;
 
 /** A stored key: its bytes and the revision of its last write. */
 interface KvRecord {
@@ -37,7 +37,10 @@ export interface ChangeRecord {
   v?: Buffer;
 }
 
-const REVISION = 'revision';
+/** A key as error messages show it: a key LMDB refuses for its size must not make a line of kilobytes. */
+function shown(key: string): string {
+  return key.length > 200 ? `${key.slice(0, 200)}… (${key.length} characters)` : key;
+}
 
 /** The first string after every string starting with `prefix` (prefixes are non-empty). */
 function prefixEnd(prefix: string): string {
@@ -49,6 +52,7 @@ function prefixEnd(prefix: string): string {
  * watcher treats both stores alike: a store-wide revision bumped by each write and a change
  * log of the last `changeLogRetention` writes that watches read from. The log lives in the
  * database, so a watch also sees writes of other processes (e.g. the writer command line).
+ * Reads run on the caller's thread; writes in a thread of their own (LmdbWriter).
  */
 export class LmdbStore implements KeyValueStore {
   readonly name: string;
@@ -56,27 +60,27 @@ export class LmdbStore implements KeyValueStore {
   private readonly kv: Database<KvRecord, string>;
   private readonly log: Database<ChangeRecord, number>;
   private readonly meta: Database<number, string>;
+  private readonly writer: LmdbWriter;
   private readonly pollIntervalMs: number;
-  private readonly retention: number;
   private readonly watches = new Set<LmdbWatch>();
   private closed = false;
 
   constructor(options: LmdbStoreOptions) {
     this.name = `lmdb(${options.dataDir})`;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
-    this.retention = options.changeLogRetention ?? 10000;
     const path = join(options.dataDir, LMDB_FILE);
-    const problem = lmdbHeaderProblem(path) ?? (options.integrityCheck === 'full' ? lmdbReadProblem(path, DATABASES) : undefined);
+    const problem = lmdbHeaderProblem(path) ?? (options.integrityCheck === 'full' ? lmdbReadProblem(path, LMDB_DATABASES) : undefined);
     if (problem !== undefined) throw new StoreDamagedError(path, problem);
     try {
       mkdirSync(options.dataDir, { recursive: true });
-      this.root = open({ path, maxDbs: 4 });
+      this.root = open({ path, maxDbs: LMDB_MAX_DBS });
       this.kv = this.root.openDB<KvRecord, string>({ name: 'kv' });
       this.log = this.root.openDB<ChangeRecord, number>({ name: 'log' });
       this.meta = this.root.openDB<number, string>({ name: 'meta' });
     } catch (cause) {
       throw new StoreUnavailableError(this.name, 'open', cause);
     }
+    this.writer = new LmdbWriter(path, options.changeLogRetention ?? 10000);
   }
 
   private check(operation: string): void {
@@ -85,7 +89,7 @@ export class LmdbStore implements KeyValueStore {
 
   /** The revision of the last write (0 for an empty store). */
   currentRevision(): number {
-    return this.meta.get(REVISION) ?? 0;
+    return this.meta.get(REVISION_KEY) ?? 0;
   }
 
   /** The oldest revision still in the change log, or undefined when the log is empty. */
@@ -121,54 +125,44 @@ export class LmdbStore implements KeyValueStore {
 
   /**
    * Applies writes in one transaction, each with its own revision; returns the last revision.
-   * The transaction is synchronous: a failed commit (a full disk) throws here. lmdb-js' async
-   * transactions report it on promises of their own as well (`error.commitError`, and the
-   * write that starts each batch), which nobody can handle in time: unhandled rejections, which
-   * end a Node process. A commit takes well under a millisecond plus the disk's sync.
+   * The transaction is synchronous in the writer thread: a failed commit (a full disk) rejects
+   * here with LMDB's error, and the disk sync holds no one's event loop.
    */
-  private async write(operation: string, writes: readonly { key: string; value?: Buffer }[]): Promise<number> {
+  private async write(operation: string, writes: readonly StoreWrite[]): Promise<number> {
     this.check(operation);
+    let revision: number;
     try {
-      const revision = this.root.transactionSync(() => {
-        let rev = this.currentRevision();
-        for (const { key, value } of writes) {
-          if (value === undefined && this.kv.get(key) === undefined) continue;
-          rev++;
-          if (value === undefined) {
-            this.kv.removeSync(key);
-            this.log.putSync(rev, { k: key });
-          } else {
-            this.kv.putSync(key, { v: value, r: rev });
-            this.log.putSync(rev, { k: key, v: value });
-          }
-          if (rev - this.retention > 0) this.log.removeSync(rev - this.retention);
-        }
-        this.meta.putSync(REVISION, rev);
-        return rev;
-      });
-      this.notifyWatches();
-      return revision;
+      revision = await this.writer.apply(writes);
     } catch (error) {
       throw new StoreUnavailableError(this.name, operation, error);
     }
+    this.committed();
+    return revision;
+  }
+
+  /** After a commit of the writer thread: reads from now on see it, and watches look at once. */
+  private committed(): void {
+    // lmdb-js keeps this thread's read snapshot until the end of the event-loop turn.
+    this.root.resetReadTxn();
+    for (const watch of this.watches) watch.poke();
   }
 
   /**
    * Puts (`value` given) and deletes (no `value`) in one transaction, in order: one disk sync for
    * all of them. Returns the last revision.
    */
-  async apply(writes: readonly { key: string; value?: Buffer }[]): Promise<number> {
+  async apply(writes: readonly StoreWrite[]): Promise<number> {
     return this.write(`write of ${writes.length} keys`, writes);
   }
 
   async put(key: string, value: Buffer | string): Promise<number> {
-    return this.write(`put ${key}`, [{ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }]);
+    return this.write(`put ${shown(key)}`, [{ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }]);
   }
 
   async delete(key: string): Promise<boolean> {
     this.check('delete');
     if (this.kv.get(key) === undefined) return false;
-    await this.write(`delete ${key}`, [{ key }]);
+    await this.write(`delete ${shown(key)}`, [{ key }]);
     return true;
   }
 
@@ -179,18 +173,14 @@ export class LmdbStore implements KeyValueStore {
    */
   async replacePrefix(prefix: string, entries: ReadonlyMap<string, Buffer>, untouched: ReadonlySet<string> = new Set()): Promise<number> {
     this.check('replace');
-    const writes: { key: string; value?: Buffer }[] = [];
-    const seen = new Set<string>();
-    for (const { key, value } of this.kv.getRange({ start: prefix, end: prefixEnd(prefix) })) {
-      seen.add(key);
-      if (untouched.has(key)) continue;
-      const wanted = entries.get(key);
-      if (wanted === undefined) writes.push({ key });
-      else if (!Buffer.from(value.v).equals(wanted)) writes.push({ key, value: wanted });
+    let writes: number;
+    try {
+      writes = await this.writer.replace({ prefix, entries, untouched });
+    } catch (error) {
+      throw new StoreUnavailableError(this.name, `replace ${shown(prefix)}`, error);
     }
-    for (const [key, value] of entries) if (key.startsWith(prefix) && !seen.has(key) && !untouched.has(key)) writes.push({ key, value });
-    if (writes.length > 0) await this.write(`replace ${prefix}`, writes);
-    return writes.length;
+    if (writes > 0) this.committed();
+    return writes;
   }
 
   async watch(prefixes: readonly string[], fromRevision: number, listener: WatchListener): Promise<StoreWatch> {
@@ -205,10 +195,6 @@ export class LmdbStore implements KeyValueStore {
     return watch;
   }
 
-  private notifyWatches(): void {
-    for (const watch of this.watches) watch.poke();
-  }
-
   async probe(): Promise<void> {
     this.check('probe');
   }
@@ -217,6 +203,8 @@ export class LmdbStore implements KeyValueStore {
     if (this.closed) return;
     await Promise.all([...this.watches].map((w) => w.close()));
     this.closed = true;
+    // The writes already sent land first.
+    await this.writer.close();
     await this.root.close();
   }
 }

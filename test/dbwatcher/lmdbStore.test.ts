@@ -1,5 +1,9 @@
-import { WatchCompactedError } from '../../src/dbwatcher/errors';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { StoreUnavailableError, StoreWriteError, WatchCompactedError } from '../../src/dbwatcher/errors';
 import { LmdbStore } from '../../src/dbwatcher/lmdbStore';
+import type { LmdbWriter } from '../../src/dbwatcher/lmdbWriter';
 import type { StoreChange } from '../../src/dbwatcher/store';
 import { tempDir, waitFor } from './helpers';
 
@@ -102,5 +106,83 @@ describe('LmdbStore (a real LMDB file in a temp dir)', () => {
     await waitFor(() => seen.length === 1, 'the other store\'s write');
     expect(seen[0]).toMatchObject({ type: 'put', key: '/s/1' });
     await watch.close();
+  });
+
+  test('writes commit in a thread of their own: the event loop turns while a big rewrite is written', async () => {
+    const store = open({}, `${dir.path}/thread`);
+    const entries = new Map(Array.from({ length: 20_000 }, (_, i) => [`/big/${i}`, Buffer.alloc(200, i % 256)] as const));
+    let turns = 0;
+    let writing = true;
+    const turn = (): void => {
+      turns++;
+      if (writing) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const written = await store.replacePrefix('/big/', entries);
+    writing = false;
+    expect(written).toBe(20_000);
+    // A write on this thread would have held it until the commit was on disk: no turn at all.
+    expect(turns).toBeGreaterThan(0);
+    // What the writer thread committed is read at once on this one.
+    expect(store.currentRevision()).toBe(20_000);
+    expect((await store.get('/big/7'))?.value).toEqual(Buffer.alloc(200, 7));
+  });
+
+  test('a write LMDB refuses fails alone, with LMDB\'s error as the cause; the store goes on', async () => {
+    const store = open({}, `${dir.path}/refused`);
+    const failed = store.put(`/${'k'.repeat(3000)}`, 'v');
+    await expect(failed).rejects.toThrow(StoreUnavailableError);
+    const error = (await failed.catch((thrown: Error) => thrown)) as Error;
+    expect(error.cause).toBeInstanceOf(StoreWriteError);
+    expect((error.cause as Error).message).toMatch(/key size/i);
+    // The key is shown cut: an error line stays short.
+    expect(error.message.length).toBeLessThan(400);
+    expect(await store.put('/fine', 'v')).toBe(1);
+  });
+
+  test('close lets the writes already sent land', async () => {
+    const path = `${dir.path}/closing`;
+    const store = new LmdbStore({ dataDir: path });
+    const writes = [store.put('/a', '1'), store.put('/b', '2'), store.apply([{ key: '/c', value: Buffer.from('3') }, { key: '/a' }])];
+    await store.close();
+    expect(await Promise.all(writes)).toEqual([1, 2, 4]);
+    await expect(store.put('/d', '4')).rejects.toThrow(/closed/);
+    const reopened = open({}, path);
+    expect((await reopened.list(['/'])).entries.map((e) => e.key)).toEqual(['/b', '/c']);
+  });
+
+  test('an idle writer thread does not keep a process alive (a store that is never closed)', async () => {
+    const lmdbStore = join(__dirname, '..', '..', 'dist', 'src', 'dbwatcher', 'lmdbStore.js');
+    const script = `const { LmdbStore } = require(${JSON.stringify(lmdbStore)});
+      new LmdbStore({ dataDir: ${JSON.stringify(`${dir.path}/unclosed`)} }).put('/k', 'v').then((revision) => console.log('revision', revision));`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'revision 1' });
+  });
+});
+
+describe('LmdbWriter (the store\'s writer thread, a real LMDB file)', () => {
+  const dir = tempDir('lmdb-writer');
+  afterAll(() => dir.remove());
+
+  test('a writer thread that dies fails the writes waiting for it; the next write starts a new thread', async () => {
+    const store = new LmdbStore({ dataDir: dir.path });
+    await store.put('/before', '1');
+    const writer = (store as unknown as { writer: LmdbWriter }).writer;
+    const thread = (writer as unknown as { worker: Worker }).worker;
+    const waiting = store.apply(Array.from({ length: 20_000 }, (_, i) => ({ key: `/many/${i}`, value: Buffer.alloc(100) })));
+    await thread.terminate();
+    const error = (await waiting.catch((thrown: Error) => thrown)) as Error;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.cause).toBeInstanceOf(StoreWriteError);
+    expect((error.cause as Error).message).toMatch(/writer thread exited/);
+    // Whether the terminated transaction landed or not, the store goes on from what is on disk.
+    const revision = await store.put('/after', '2');
+    expect([2, 20_002]).toContain(revision);
+    expect((await store.get('/after'))?.value).toEqual(Buffer.from('2'));
+    await store.close();
   });
 });
