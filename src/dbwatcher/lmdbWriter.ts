@@ -21,8 +21,9 @@ export const LMDB_DATABASES = ['kv', 'log', 'meta'] as const;
 export const LMDB_MAX_DBS = 4;
 export const REVISION_KEY = 'revision';
 
+/** Writes and entries travel packed (packWrites): one buffer, handed over without a copy. */
 type Request =
-  | { id: number; op: 'apply'; writes: readonly StoreWrite[] }
+  | { id: number; op: 'apply'; writes: ArrayBuffer }
   | { id: number; op: 'replace'; prefix: string; entries: ArrayBuffer; untouched: string[] }
   | { op: 'close' };
 
@@ -43,8 +44,26 @@ const root = open({ path, maxDbs });
 const kv = root.openDB({ name: 'kv' });
 const log = root.openDB({ name: 'log' });
 const meta = root.openDB({ name: 'meta' });
-// Values arrive as Uint8Array: a Buffer view of the same bytes encodes as before.
-const bytes = (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+const DELETE = 0xffffffff;
+
+// Writes packed by packWrites: key length, key, value length (DELETE for a delete), value.
+function unpack(packed) {
+  const buf = Buffer.from(packed);
+  const writes = [];
+  for (let pos = 0; pos < buf.length; ) {
+    const keyEnd = pos + 4 + buf.readUInt32LE(pos);
+    const key = buf.toString('utf8', pos + 4, keyEnd);
+    const length = buf.readUInt32LE(keyEnd);
+    if (length === DELETE) {
+      writes.push({ key, value: undefined });
+      pos = keyEnd + 4;
+    } else {
+      writes.push({ key, value: buf.subarray(keyEnd + 4, keyEnd + 4 + length) });
+      pos = keyEnd + 4 + length;
+    }
+  }
+  return writes;
+}
 
 // Each write gets its own revision and a change-log record; the log keeps the last 'retention'.
 function write(writes) {
@@ -58,9 +77,8 @@ function write(writes) {
       kv.removeSync(key);
       log.putSync(rev, { k: key });
     } else {
-      const v = bytes(value);
-      kv.putSync(key, { v, r: rev });
-      log.putSync(rev, { k: key, v });
+      kv.putSync(key, { v: value, r: rev });
+      log.putSync(rev, { k: key, v: value });
     }
     if (rev - retention > 0) log.removeSync(rev - retention);
   }
@@ -68,23 +86,9 @@ function write(writes) {
   return { revision: rev, writes: done };
 }
 
-// The entries of a rewrite, packed by packEntries: key length, key, value length, value.
-function unpack(packed) {
-  const buf = Buffer.from(packed);
-  const entries = new Map();
-  for (let pos = 0; pos < buf.length; ) {
-    const keyEnd = pos + 4 + buf.readUInt32LE(pos);
-    const key = buf.toString('utf8', pos + 4, keyEnd);
-    const valueEnd = keyEnd + 4 + buf.readUInt32LE(keyEnd);
-    entries.set(key, buf.subarray(keyEnd + 4, valueEnd));
-    pos = valueEnd;
-  }
-  return entries;
-}
-
 // Only real differences are written: reads and writes in one transaction.
 function replace(prefix, entries, untouched) {
-  const wanted = unpack(entries);
+  const wanted = new Map(unpack(entries).map(({ key, value }) => [key, value]));
   const keep = new Set(untouched);
   const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   const writes = [];
@@ -94,7 +98,7 @@ function replace(prefix, entries, untouched) {
     if (keep.has(key)) continue;
     const want = wanted.get(key);
     if (want === undefined) writes.push({ key });
-    else if (!Buffer.from(value.v).equals(bytes(want))) writes.push({ key, value: want });
+    else if (!Buffer.from(value.v).equals(want)) writes.push({ key, value: want });
   }
   for (const [key, value] of wanted) if (key.startsWith(prefix) && !seen.has(key) && !keep.has(key)) writes.push({ key, value });
   return writes.length === 0 ? { revision: meta.get(revisionKey) ?? 0, writes: 0 } : write(writes);
@@ -106,7 +110,7 @@ parentPort.on('message', (request) => {
     return;
   }
   try {
-    const result = root.transactionSync(() => (request.op === 'apply' ? write(request.writes) : replace(request.prefix, request.entries, request.untouched)));
+    const result = root.transactionSync(() => (request.op === 'apply' ? write(unpack(request.writes)) : replace(request.prefix, request.entries, request.untouched)));
     parentPort.postMessage({ id: request.id, ...result });
   } catch (error) {
     parentPort.postMessage({ id: request.id, error: { name: String(error && error.name), message: String(error && error.message !== undefined ? error.message : error), code: error && error.code } });
@@ -114,26 +118,31 @@ parentPort.on('message', (request) => {
 });
 `;
 
+/** The value length that marks a delete in packed writes. */
+const DELETE = 0xffffffff;
+
 /**
- * A rewrite's entries in one buffer, handed to the thread without a copy: a structured clone of
- * 100,000 keys and values held the caller's thread about 130 ms.
+ * Writes in one buffer, handed to the thread without a copy. A structured clone copies each
+ * value's whole backing store (a value from a watch response is a view into the response), and
+ * for a rewrite of 100,000 keys it held the caller about 130 ms; packing them takes about 70.
  */
-function packEntries(entries: ReadonlyMap<string, Buffer>): ArrayBuffer {
+function packWrites(writes: readonly StoreWrite[]): ArrayBuffer {
   let size = 0;
-  for (const [key, value] of entries) size += 8 + Buffer.byteLength(key) + value.length;
+  for (const { key, value } of writes) size += 8 + Buffer.byteLength(key) + (value?.length ?? 0);
   // Not from Node's buffer pool: the buffer is transferred.
   const packed = Buffer.allocUnsafeSlow(size);
   let pos = 0;
-  for (const [key, value] of entries) {
+  for (const { key, value } of writes) {
     const keyBytes = packed.write(key, pos + 4);
     packed.writeUInt32LE(keyBytes, pos);
     pos += 4 + keyBytes;
-    packed.writeUInt32LE(value.length, pos);
-    value.copy(packed, pos + 4);
-    pos += 4 + value.length;
+    packed.writeUInt32LE(value === undefined ? DELETE : value.length, pos);
+    pos += 4;
+    if (value !== undefined) pos += value.copy(packed, pos);
   }
   return packed.buffer as ArrayBuffer;
 }
+
 
 interface Waiter {
   resolve(result: { revision: number; writes: number }): void;
@@ -143,8 +152,10 @@ interface Waiter {
 /**
  * The writes of an LmdbStore, in a worker thread of their own, one transaction per call, in call
  * order. The thread starts with the first write and ends with `close`; while no write is waiting
- * it does not keep the process alive. If it dies, the writes waiting for it fail and the next write
- * starts a new one.
+ * it does not keep the process alive. If it dies, the writes waiting for it fail. If none was
+ * waiting, the next write starts a new thread; if one was, the thread may have died inside a
+ * transaction, holding the environment's write lock (a new writer would wait for it forever), so
+ * every later write fails at once until the process restarts: a failure to see, never a hang.
  */
 export class LmdbWriter {
   private worker: Worker | undefined;
@@ -152,6 +163,7 @@ export class LmdbWriter {
   private readonly waiting = new Map<number, Waiter>();
   private nextId = 1;
   private closing: Promise<void> | undefined;
+  private broken: StoreWriteError | undefined;
 
   constructor(
     private readonly path: string,
@@ -160,13 +172,14 @@ export class LmdbWriter {
 
   /** Puts and deletes in one transaction; resolves with the last revision. */
   async apply(writes: readonly StoreWrite[]): Promise<number> {
-    return (await this.send((id) => ({ id, op: 'apply', writes }))).revision;
+    const packed = packWrites(writes);
+    return (await this.send((id) => ({ id, op: 'apply', writes: packed }), [packed])).revision;
   }
 
   /** Makes the keys under the prefix what `rewrite` wants, in one transaction; resolves with the number of writes. */
   async replace(rewrite: PrefixRewrite): Promise<number> {
     const { prefix, untouched } = rewrite;
-    const entries = packEntries(rewrite.entries);
+    const entries = packWrites(Array.from(rewrite.entries, ([key, value]) => ({ key, value })));
     return (await this.send((id) => ({ id, op: 'replace', prefix, entries, untouched: [...untouched] }), [entries])).writes;
   }
 
@@ -186,6 +199,7 @@ export class LmdbWriter {
 
   private send(request: (id: number) => Request, transfer: ArrayBuffer[] = []): Promise<{ revision: number; writes: number }> {
     if (this.closing) return Promise.reject(new StoreWriteError('the writer thread is closed'));
+    if (this.broken) return Promise.reject(this.broken);
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -203,7 +217,7 @@ export class LmdbWriter {
     worker.unref();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (reply: Reply) => this.answered(reply));
-    worker.on('error', (error) => this.stopped(worker, new StoreWriteError('the writer thread failed', { cause: error })));
+    worker.on('error', (error) => this.stopped(worker, new StoreWriteError(`the writer thread failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.stopped(worker, new StoreWriteError(`the writer thread exited with code ${code}`)));
     return worker;
   }
@@ -220,6 +234,9 @@ export class LmdbWriter {
   private stopped(worker: Worker, error: StoreWriteError): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    if (this.waiting.size > 0 && !this.closing) {
+      this.broken = new StoreWriteError(`${error.message} during a write: the store takes no more writes until the process restarts`, { cause: error });
+    }
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }

@@ -168,21 +168,32 @@ describe('LmdbWriter (the store\'s writer thread, a real LMDB file)', () => {
   const dir = tempDir('lmdb-writer');
   afterAll(() => dir.remove());
 
-  test('a writer thread that dies fails the writes waiting for it; the next write starts a new thread', async () => {
-    const store = new LmdbStore({ dataDir: dir.path });
+  const threadOf = (store: LmdbStore): Worker => ((store as unknown as { writer: LmdbWriter }).writer as unknown as { worker: Worker }).worker;
+
+  test('a writer thread that dies while idle is replaced by the next write', async () => {
+    const store = new LmdbStore({ dataDir: `${dir.path}/idle` });
     await store.put('/before', '1');
-    const writer = (store as unknown as { writer: LmdbWriter }).writer;
-    const thread = (writer as unknown as { worker: Worker }).worker;
+    await threadOf(store).terminate();
+    expect(await store.put('/after', '2')).toBe(2);
+    expect((await store.get('/after'))?.value).toEqual(Buffer.from('2'));
+    await store.close();
+  });
+
+  test('a writer thread that dies during a write fails it, and every later write at once (no hang on a held write lock)', async () => {
+    const store = new LmdbStore({ dataDir: `${dir.path}/during` });
+    await store.put('/before', '1');
+    const thread = threadOf(store);
     const waiting = store.apply(Array.from({ length: 20_000 }, (_, i) => ({ key: `/many/${i}`, value: Buffer.alloc(100) })));
     await thread.terminate();
     const error = (await waiting.catch((thrown: Error) => thrown)) as Error;
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error.cause).toBeInstanceOf(StoreWriteError);
     expect((error.cause as Error).message).toMatch(/writer thread exited/);
-    // Whether the terminated transaction landed or not, the store goes on from what is on disk.
-    const revision = await store.put('/after', '2');
-    expect([2, 20_002]).toContain(revision);
-    expect((await store.get('/after'))?.value).toEqual(Buffer.from('2'));
+    const later = (await store.put('/after', '2').catch((thrown: Error) => thrown)) as Error;
+    expect(later).toBeInstanceOf(StoreUnavailableError);
+    expect(later.message).toMatch(/no more writes until the process restarts/);
+    // Reads go on, and the store still closes.
+    expect((await store.get('/before'))?.value).toEqual(Buffer.from('1'));
     await store.close();
   });
 });
