@@ -5,7 +5,7 @@ import { StoreDamagedError, StoreUnavailableError, WatchCompactedError } from '.
 import { lmdbHeaderProblem, lmdbReadProblem } from './lmdbIntegrity';
 import type { KeyValueStore, StoredEntry, StoreSnapshot, StoreWatch, WatchListener } from './store';
 import { LmdbWatch } from './lmdbWatch';
-import { LMDB_DATABASES, LMDB_MAX_DBS, LmdbWriter, REVISION_KEY, type StoreWrite } from './lmdbWriter';
+import { LMDB_DATABASES, LMDB_MAX_DBS, LmdbWriter, REVISION_KEY, prefixEnd, type StoreWrite } from './lmdbWriter';
 
 export interface LmdbStoreOptions {
   /** Directory of the database files; created when missing. */
@@ -42,10 +42,6 @@ function shown(key: string): string {
   return key.length > 200 ? `${key.slice(0, 200)}… (${key.length} characters)` : key;
 }
 
-/** The first string after every string starting with `prefix` (prefixes are non-empty). */
-function prefixEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-}
 
 /**
  * The embedded store: LMDB files in a data directory. It keeps etcd's model so that the

@@ -24,7 +24,7 @@ export const REVISION_KEY = 'revision';
 /** Writes and entries travel packed (packWrites): one buffer, handed over without a copy. */
 type Request =
   | { id: number; op: 'apply'; writes: ArrayBuffer }
-  | { id: number; op: 'replace'; prefix: string; entries: ArrayBuffer; untouched: string[] }
+  | { id: number; op: 'replace'; prefix: string; end: string; entries: ArrayBuffer; untouched: string[] }
   | { op: 'close' };
 
 type Reply = { id: number; revision: number; writes: number } | { id: number; error: { name: string; message: string; code?: string } };
@@ -39,14 +39,13 @@ type Reply = { id: number; revision: number; writes: number } | { id: number; er
 const WRITER_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { open } = require(workerData.lmdb);
-const { path, maxDbs, retention, revisionKey } = workerData;
+const { path, maxDbs, retention, revisionKey, deleteMark } = workerData;
 const root = open({ path, maxDbs });
 const kv = root.openDB({ name: 'kv' });
 const log = root.openDB({ name: 'log' });
 const meta = root.openDB({ name: 'meta' });
-const DELETE = 0xffffffff;
 
-// Writes packed by packWrites: key length, key, value length (DELETE for a delete), value.
+// Writes packed by packWrites: key length, key, value length (deleteMark for a delete), value.
 function unpack(packed) {
   const buf = Buffer.from(packed);
   const writes = [];
@@ -54,7 +53,7 @@ function unpack(packed) {
     const keyEnd = pos + 4 + buf.readUInt32LE(pos);
     const key = buf.toString('utf8', pos + 4, keyEnd);
     const length = buf.readUInt32LE(keyEnd);
-    if (length === DELETE) {
+    if (length === deleteMark) {
       writes.push({ key, value: undefined });
       pos = keyEnd + 4;
     } else {
@@ -87,10 +86,9 @@ function write(writes) {
 }
 
 // Only real differences are written: reads and writes in one transaction.
-function replace(prefix, entries, untouched) {
+function replace(prefix, end, entries, untouched) {
   const wanted = new Map(unpack(entries).map(({ key, value }) => [key, value]));
   const keep = new Set(untouched);
-  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   const writes = [];
   const seen = new Set();
   for (const { key, value } of kv.getRange({ start: prefix, end })) {
@@ -98,7 +96,7 @@ function replace(prefix, entries, untouched) {
     if (keep.has(key)) continue;
     const want = wanted.get(key);
     if (want === undefined) writes.push({ key });
-    else if (!Buffer.from(value.v).equals(want)) writes.push({ key, value: want });
+    else if (Buffer.compare(value.v, want) !== 0) writes.push({ key, value: want });
   }
   for (const [key, value] of wanted) if (key.startsWith(prefix) && !seen.has(key) && !keep.has(key)) writes.push({ key, value });
   return writes.length === 0 ? { revision: meta.get(revisionKey) ?? 0, writes: 0 } : write(writes);
@@ -110,16 +108,22 @@ parentPort.on('message', (request) => {
     return;
   }
   try {
-    const result = root.transactionSync(() => (request.op === 'apply' ? write(unpack(request.writes)) : replace(request.prefix, request.entries, request.untouched)));
+    const result = root.transactionSync(() => (request.op === 'apply' ? write(unpack(request.writes)) : replace(request.prefix, request.end, request.entries, request.untouched)));
     parentPort.postMessage({ id: request.id, ...result });
   } catch (error) {
-    parentPort.postMessage({ id: request.id, error: { name: String(error && error.name), message: String(error && error.message !== undefined ? error.message : error), code: error && error.code } });
+    const { name, message, code } = error instanceof Error ? error : { name: 'Error', message: String(error) };
+    parentPort.postMessage({ id: request.id, error: { name, message, code: code === undefined ? undefined : String(code) } });
   }
 });
 `;
 
 /** The value length that marks a delete in packed writes. */
 const DELETE = 0xffffffff;
+
+/** The first string after every string starting with `prefix` (prefixes are non-empty). */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
 
 /**
  * Writes in one buffer, handed to the thread without a copy. A structured clone copies each
@@ -180,7 +184,7 @@ export class LmdbWriter {
   async replace(rewrite: PrefixRewrite): Promise<number> {
     const { prefix, untouched } = rewrite;
     const entries = packWrites(Array.from(rewrite.entries, ([key, value]) => ({ key, value })));
-    return (await this.send((id) => ({ id, op: 'replace', prefix, entries, untouched: [...untouched] }), [entries])).writes;
+    return (await this.send((id) => ({ id, op: 'replace', prefix, end: prefixEnd(prefix), entries, untouched: [...untouched] }), [entries])).writes;
   }
 
   /** Waits for the writes sent so far, then ends the thread. */
@@ -212,7 +216,7 @@ export class LmdbWriter {
   private start(): Worker {
     const worker = new Worker(WRITER_THREAD, {
       eval: true,
-      workerData: { lmdb: require.resolve('lmdb'), path: this.path, maxDbs: LMDB_MAX_DBS, retention: this.retention, revisionKey: REVISION_KEY },
+      workerData: { lmdb: require.resolve('lmdb'), path: this.path, maxDbs: LMDB_MAX_DBS, retention: this.retention, revisionKey: REVISION_KEY, deleteMark: DELETE },
     });
     worker.unref();
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
