@@ -147,7 +147,6 @@ function packWrites(writes: readonly StoreWrite[]): ArrayBuffer {
   return packed.buffer as ArrayBuffer;
 }
 
-
 interface Waiter {
   resolve(result: { revision: number; writes: number }): void;
   reject(error: Error): void;
@@ -230,7 +229,8 @@ export class LmdbWriter {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
-    if (this.waiting.size === 0) this.worker?.unref();
+    // Closing keeps it referenced: the process waits for the thread to close the environment.
+    if (this.waiting.size === 0 && !this.closing) this.worker?.unref();
     if ('error' in reply) waiter.reject(new StoreWriteError(reply.error.message, { name: reply.error.name, code: reply.error.code }));
     else waiter.resolve(reply);
   }
