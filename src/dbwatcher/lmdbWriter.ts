@@ -157,7 +157,7 @@ interface Waiter {
  * order. The thread starts with the first write and ends with `close`; while no write is waiting
  * it does not keep the process alive. If it dies, the writes waiting for it fail. If none was
  * waiting, the next write starts a new thread; if one was, the thread may have died inside a
- * transaction, holding the environment's write lock (a new writer would wait for it forever), so
+ * transaction, holding the environment's write lock (a new writer could wait for it for ever), so
  * every later write fails at once until the process restarts: a failure to see, never a hang.
  */
 export class LmdbWriter {
