@@ -14,15 +14,13 @@ export class StoreUnavailableError extends ControllerError {
 }
 
 /**
- * A write of the embedded store failed in its writer thread: LMDB's own error (its name and code
- * as LMDB gave them, e.g. MDB_MAP_FULL), or the thread itself failed.
+ * A write of the embedded store failed in its writer thread: LMDB's own error (its message and
+ * code as LMDB gave them), or the thread itself failed.
  */
 export class StoreWriteError extends ControllerError {
-  readonly lmdbName: string | undefined;
   readonly code: string | undefined;
-  constructor(message: string, options: { cause?: unknown; name?: string; code?: string } = {}) {
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
     super(message, { cause: options.cause });
-    this.lmdbName = options.name;
     this.code = options.code;
   }
 }

@@ -27,7 +27,7 @@ type Request =
   | { id: number; op: 'replace'; prefix: string; end: string; entries: ArrayBuffer; untouched: string[] }
   | { op: 'close' };
 
-type Reply = { id: number; revision: number; writes: number } | { id: number; error: { name: string; message: string; code?: string } };
+type Reply = { id: number; revision: number; writes: number } | { id: number; error: { message: string; code?: string } };
 
 /*
  * The writer thread. LMDB's synchronous transactions (a failed commit throws where it is caught,
@@ -111,8 +111,8 @@ parentPort.on('message', (request) => {
     const result = root.transactionSync(() => (request.op === 'apply' ? write(unpack(request.writes)) : replace(request.prefix, request.end, request.entries, request.untouched)));
     parentPort.postMessage({ id: request.id, ...result });
   } catch (error) {
-    const { name, message, code } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-    parentPort.postMessage({ id: request.id, error: { name, message, code: code === undefined ? undefined : String(code) } });
+    const { message, code } = error instanceof Error ? error : { message: String(error) };
+    parentPort.postMessage({ id: request.id, error: { message, code: code === undefined ? undefined : String(code) } });
   }
 });
 `;
@@ -231,7 +231,7 @@ export class LmdbWriter {
     this.waiting.delete(reply.id);
     // Closing keeps it referenced: the process waits for the thread to close the environment.
     if (this.waiting.size === 0 && !this.closing) this.worker?.unref();
-    if ('error' in reply) waiter.reject(new StoreWriteError(reply.error.message, { name: reply.error.name, code: reply.error.code }));
+    if ('error' in reply) waiter.reject(new StoreWriteError(reply.error.message, { code: reply.error.code }));
     else waiter.resolve(reply);
   }
 
