@@ -114,8 +114,9 @@ export function commitOutcome(settled: CallOutcome<CommitOutcome>): CommitOutcom
  * The transaction actor: long-lived, it merges external config into each event's transaction,
  * commits it to the southbound and keeps the internal config; with coalescing it accumulates the
  * transactions of a batch of updates and commits them as one. The processor sends a commit only
- * once the previous one is answered, so commits never overlap (it stages the next batch
- * meanwhile: `commitStaged` hands over the staged values and starts a new set). A commit the
+ * once the previous one is answered, unless the southbound takes several at once
+ * (`maxCommitsInFlight`); it stages the next batch meanwhile: `commitStaged` hands over the
+ * staged values and starts a new set. A commit the
  * southbound does not answer within `commitTimeout` is an outage (its fate is unknown: the full
  * resync after the outage settles it); a late answer is logged and ignored.
  */

@@ -14,7 +14,7 @@ import { finish } from './loop/eventQueue';
 import type { ExternalConfigSource } from './api/externalConfig';
 import type { EventHandler } from './api/handler';
 import type { EventHistoryQuery, EventRecord, ProcessedEvent } from './api/history';
-import type { Southbound } from './api/southbound';
+import { MAX_COMMITS_IN_FLIGHT, type Southbound } from './api/southbound';
 import type { ConfigRetriever } from './api/transaction';
 import type { ProtoMessage } from './api/types';
 import { ConfigState } from './loop/configState';
@@ -104,6 +104,19 @@ export interface Controller extends EventLoop, ConfigRetriever {
 /** A handler list the controller cannot work with. */
 export class InvalidHandlerError extends ControllerError {}
 
+/** A southbound the controller cannot work with. */
+export class InvalidSouthboundError extends ControllerError {}
+
+/** How many coalesced commits the southbound takes at once. */
+function checkSouthbound(southbound: Southbound): number {
+  if (typeof (southbound as Partial<Southbound> | null)?.commit !== 'function') throw new InvalidSouthboundError('the southbound has no commit() method');
+  const depth = southbound.maxCommitsInFlight ?? 1;
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_COMMITS_IN_FLIGHT) {
+    throw new InvalidSouthboundError(`the southbound's maxCommitsInFlight is ${String(depth)}: an integer from 1 to ${MAX_COMMITS_IN_FLIGHT} is required`);
+  }
+  return depth;
+}
+
 function checkHandlers(handlers: readonly EventHandler[]): Map<string, EventHandler> {
   const byName = new Map<string, EventHandler>();
   for (const handler of handlers) {
@@ -140,6 +153,7 @@ function defaultLogger(): Logger {
 export function createController(options: ControllerOptions): Controller {
   const config = resolveControllerConfig(options.config);
   const handlersByName = checkHandlers(options.handlers);
+  const commitsInFlight = checkSouthbound(options.southbound);
   const handlerNames = [...handlersByName.keys()];
   const logger = controllerLogger(options.logger ?? defaultLogger());
   const clock = options.clock ?? systemClock;
@@ -194,6 +208,7 @@ export function createController(options: ControllerOptions): Controller {
             clock,
             loopFrame,
             pushedAt: (event) => pushTimes.get(event),
+            commitsInFlight,
           })),
       }),
       transaction: transactionActorLogic({ southbound: options.southbound, state, config, clock, logger }),

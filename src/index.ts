@@ -5,7 +5,7 @@
  * (docs/embedding.md). A test checks what loading this entry loads.
  */
 export * from './api';
-export { createController, InvalidHandlerError } from './controller';
+export { createController, InvalidHandlerError, InvalidSouthboundError } from './controller';
 export type { Controller, ControllerOptions, ControllerHealth, QueueDepths, QueueStats } from './controller';
 export type { CurrentEvent } from './loop/eventProcessor';
 export type { QueueCounts } from './loop/eventQueue';

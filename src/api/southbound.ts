@@ -1,6 +1,9 @@
 import type { KeyOperation } from './errors';
 import type { ProtoMessage } from './types';
 
+/** The most commits a southbound may have out at once (`Southbound.maxCommitsInFlight`). */
+export const MAX_COMMITS_IN_FLIGHT = 16;
+
 /** Which resync a transaction is; absent for an update. */
 export type ResyncType = 'full' | 'upstream' | 'downstream';
 
@@ -43,6 +46,14 @@ export interface Southbound {
    * the result, throw the error): the controller then processes the event without a promise.
    */
   commit(request: CommitRequest): CommitResult | Promise<CommitResult>;
+  /**
+   * How many commits may be out at once (default 1: each commit is answered before the next is
+   * sent). A southbound that applies commits in the order they were called, whatever happens to
+   * the answers, may take more: the controller then sends a coalesced batch's commit while the
+   * one before is still out, and still finishes their events in order. The gRPC client takes 2.
+   * An integer from 1 to MAX_COMMITS_IN_FLIGHT.
+   */
+  readonly maxCommitsInFlight?: number;
   /**
    * Subscribes to resets of the southbound: it restarted and lost (or may have lost) its state.
    * The controller then runs a full resync before any further update. Returns the unsubscribe.

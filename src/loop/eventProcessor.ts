@@ -56,6 +56,8 @@ export interface EventProcessorDeps {
   loopFrame: AsyncLocalStorage<LoopFrame>;
   /** When the event was pushed (performance.now()), if it was recorded: only while processed$ is observed. */
   pushedAt(event: Event): number | undefined;
+  /** How many coalesced commits may be out at once (the southbound's `maxCommitsInFlight`). */
+  commitsInFlight: number;
 }
 
 /** The event being processed, for "how long has it been running" and "what holds it". */
@@ -108,12 +110,12 @@ export class EventProcessor {
   private readonly batch = new CoalescedBatch();
   private readonly asker = new Asker();
   /**
-   * The coalesced commit in flight, settled once its events are finished. The next batch is built
-   * meanwhile, so the handlers' work overlaps the southbound's; `commitAsker` waits for the commit
-   * while `asker` serves the next batch's calls.
+   * The coalesced commits in flight, oldest first, each settled once its events are finished
+   * (after the events of the commits before it). The next batch is built meanwhile, so the
+   * handlers' work overlaps the southbound's; each commit has an Asker of its own while `asker`
+   * serves the next batch's calls.
    */
-  private inFlight: Promise<void> | undefined;
-  private readonly commitAsker = new Asker();
+  private readonly landings: Promise<void>[] = [];
   /** The handler actors in registration order, and reversed (looked up on first use: they are spawned with the machine). */
   private handlers: readonly HandlerRef[] | undefined;
   private reversedHandlers: readonly HandlerRef[] | undefined;
@@ -149,7 +151,7 @@ export class EventProcessor {
    */
   flush(): void | Promise<void> {
     const sent = this.batch.size === 0 ? undefined : this.flushBatch(false);
-    return sent ? sent.then(() => this.inFlight) : this.inFlight;
+    return sent ? sent.then(() => this.lastLanding()) : this.lastLanding();
   }
 
   /** The event being processed (undefined between events). */
@@ -388,59 +390,76 @@ export class EventProcessor {
     return undefined;
   }
 
+  /** The last coalesced commit sent: settled once every commit in flight has landed. */
+  private lastLanding(): Promise<void> | undefined {
+    const { landings } = this;
+    return landings.length === 0 ? undefined : landings[landings.length - 1];
+  }
+
   /**
-   * Ends the batch: its commit goes out once the commit in flight has landed (a promise while
-   * that one is out), and stays in flight while the loop goes on.
+   * Ends the batch: its commit goes out at once while fewer than `commitsInFlight` are out, else
+   * once the oldest has landed (a promise meanwhile), and stays in flight while the loop goes on.
    */
   private flushBatch(nextBatchFollows: boolean): void | Promise<void> {
     const runs = this.batch.take();
-    const previous = this.inFlight;
-    if (!previous) return this.commitBatch(runs, nextBatchFollows);
-    // The loop waits for the commit in flight: the event that ended the batch shows it.
+    if (this.landings.length < this.deps.commitsInFlight) return this.commitBatch(runs, nextBatchFollows);
+    // The loop waits for a commit in flight: the event that ended the batch shows it.
     if (this.current) this.current.waitingFor = COMMIT;
-    return previous.then(() => this.commitBatch(runs, nextBatchFollows));
+    const commit = (): void | Promise<void> => this.commitBatch(runs, nextBatchFollows);
+    return this.landings[0].then(commit, commit);
   }
 
   /**
    * Commits what the batch staged, tells each event its part of the outcome, and finishes them in
-   * order: at once when the southbound answers at once, else when the commit in flight lands.
+   * order, after the events of any commit still in flight: at once when the southbound answers
+   * at once and nothing is in flight, else when the commit lands.
    */
   private commitBatch(runs: readonly EventRun[], nextBatchFollows: boolean): void | Promise<void> {
     const staged = runs.filter((run) => run.stagedKeys !== undefined);
-    if (staged.length === 0) return this.finishBatch(runs);
-    const start = staged[0].timed ? performance.now() : 0;
-    const concludeWith = (settled: CallOutcome<CommitOutcome>): void => {
-      const outcome = commitOutcome(settled);
-      const commitDurationMs = staged[0].timed ? performance.now() - start : undefined;
-      const batch = outcome.committed ? { first: staged[0].seqNum, size: staged.length } : undefined;
-      for (const run of staged) {
-        if (commitDurationMs !== undefined) run.commitDurationMs = commitDurationMs;
-        run.recordBatchCommit(outcome, this.deps.state, batch);
+    const start = staged.length > 0 && staged[0].timed ? performance.now() : 0;
+    /** Without an outcome (nothing was staged), the events are only finished. */
+    const concludeWith = (settled: CallOutcome<CommitOutcome> | undefined): void => {
+      if (settled) {
+        const outcome = commitOutcome(settled);
+        const commitDurationMs = staged[0].timed ? performance.now() - start : undefined;
+        const batch = outcome.committed ? { first: staged[0].seqNum, size: staged.length } : undefined;
+        for (const run of staged) {
+          if (commitDurationMs !== undefined) run.commitDurationMs = commitDurationMs;
+          run.recordBatchCommit(outcome, this.deps.state, batch);
+        }
       }
       this.finishBatch(runs);
     };
-    let settled: CallOutcome<CommitOutcome> | Promise<CallOutcome<CommitOutcome>>;
-    try {
-      settled = this.commitAsker.ask<CommitStagedCall, CommitOutcome>(this.transactionActor, this.commitStagedCall(staged));
-    } catch (defect) {
-      settled = { ok: false, error: toError(defect) };
+    let settled: CallOutcome<CommitOutcome> | Promise<CallOutcome<CommitOutcome>> | undefined;
+    if (staged.length > 0) {
+      try {
+        const asker = new Asker();
+        settled = asker.ask<CommitStagedCall, CommitOutcome>(this.transactionActor, this.commitStagedCall(staged, asker));
+      } catch (defect) {
+        settled = { ok: false, error: toError(defect) };
+      }
     }
-    if (!(settled instanceof Promise)) {
+    const previous = this.lastLanding();
+    if (!previous && !(settled instanceof Promise)) {
       concludeWith(settled);
       return;
     }
     // The batch lands in a loop frame of its own: what its events' done() push are follow-ups, as
-    // when the loop awaits the commit.
-    const frame: LoopFrame = { seqNum: staged[staged.length - 1].seqNum, active: true };
-    const landed = settled.then((outcome) => {
-      this.inFlight = undefined;
+    // when the loop awaits the commit. Its events are finished after those of the commits sent
+    // before it, whatever order the answers come in (an outage defers the next commit: it fails
+    // at once, while the one before it may still be out).
+    const frame: LoopFrame = { seqNum: runs[runs.length - 1].seqNum, active: true };
+    // A landing never fails its successors: each has its own events to finish.
+    const answered = previous ? previous.then(() => settled, () => settled) : (settled as Promise<CallOutcome<CommitOutcome>>);
+    const landed = answered.then((outcome) => {
+      this.landings.shift();
       try {
         this.deps.loopFrame.run(frame, concludeWith, outcome);
       } finally {
         frame.active = false;
       }
     });
-    this.inFlight = landed;
+    this.landings.push(landed);
     // When the next batch's handlers are about to hold the thread, a turn of the event loop sends
     // the commit first (grpc-js and HTTP/2 write in later jobs and immediates). Otherwise the loop
     // waits for the commit anyway, and a turn would only add its own cost (tens of µs here) to
@@ -537,11 +556,11 @@ export class EventProcessor {
     return { type: 'stage', seqNum: run.seqNum, txn: run.txn, scope: this.mergeScope(run), reply: this.asker.reply };
   }
 
-  private commitStagedCall(runs: readonly EventRun[]): Request<CommitStagedCall> {
+  private commitStagedCall(runs: readonly EventRun[], asker: Asker): Request<CommitStagedCall> {
     const last = runs[runs.length - 1].seqNum;
     return {
       type: 'commitStaged',
-      reply: this.commitAsker.reply,
+      reply: asker.reply,
       seqNum: last,
       description: runs.length === 1 ? runs[0].commitDescription() : batchDescription(runs),
       startup: false,

@@ -12,6 +12,7 @@ import {
   DBResync,
   ExternalConfigChange,
   HealingResync,
+  InvalidSouthboundError,
   KubeStateChange,
   SouthboundUnavailableError,
   UpdateTransactionType,
@@ -204,6 +205,115 @@ describe('coalescing', () => {
     expect(southbound.mostOutstanding).toBe(1);
   });
 
+  test('a southbound that takes two commits at once gets the next batch while one is out; events still finish in order', async () => {
+    const southbound = new HeldSouthbound(2);
+    releaseOnFailure = () => southbound.releaseAll();
+    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(controller, 1);
+    calls.length = 0;
+    const finished: string[] = [];
+    const revert = new TestUpdate('Revert', UpdateTransactionType.RevertOnFailure);
+    revert.done = () => finished.push('Revert');
+    const events: Event[] = [...['p0', 'p1', 'p2', 'p3', 'p4', 'p5'].map(podAdded), revert, podAdded('p6')];
+    for (const ev of events) {
+      if (ev instanceof KubeStateChange) ev.done = () => finished.push(ev.key);
+      controller.pushEvent(ev);
+    }
+    // Two batches out at once; the third is built and waits for the oldest to land.
+    await waitFor(() => calls.length === 6 && southbound.held.length === 3, 'two batches out, the third built');
+    await settleAll();
+    expect(southbound.held.map((h) => h.description)).toEqual(['Database Resync', '2 coalesced events #1-#2', '2 coalesced events #3-#4']);
+    expect(controller.currentEvent()).toMatchObject({ seqNum: 6, waitingFor: { commit: true } });
+
+    // The later commit answered first: its events wait for those of the one before.
+    southbound.release(2);
+    await settleAll();
+    expect(finished).toEqual([]);
+    expect(southbound.held).toHaveLength(3);
+
+    southbound.release(1);
+    await waitFor(() => southbound.held.length === 4, 'the third batch sent once the oldest landed');
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3']);
+    expect(southbound.held[3].description).toBe('2 coalesced events #5-#6');
+    // Revert cannot join: it waits for every commit in flight.
+    await settleAll();
+    expect(controller.currentEvent()).toMatchObject({ name: 'Revert', waitingFor: { commit: true } });
+
+    southbound.release(3);
+    await waitFor(() => southbound.held.length === 5, 'p6 after Revert');
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'Revert']);
+    const closed = controller.close();
+    southbound.release(4);
+    await closed;
+    controller = undefined;
+    expect(finished).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'Revert', 'p6']);
+    expect(southbound.mostOutstanding).toBe(2);
+  });
+
+  test('two commits out: each batch gets its own answer; an outage found by the first defers the batches built after it', async () => {
+    const southbound = new HeldSouthbound(2);
+    releaseOnFailure = () => southbound.releaseAll();
+    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(controller, 1);
+    const results = new Map<string, string>();
+    for (const ev of ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'].map(podAdded)) {
+      ev.done = (err?: Error | null) => results.set(ev.key, err?.message ?? 'ok');
+      controller.pushEvent(ev);
+    }
+    await waitFor(() => calls.filter((c) => c.startsWith('pods.update')).length === 6 && southbound.held.length === 3, 'p0+p1 and p2+p3 out, p4+p5 built');
+    southbound.fail(1, new SouthboundUnavailableError('connection refused'));
+    await waitFor(() => results.size === 2, 'p0 and p1 finished');
+    // p4+p5, committed once p0+p1 landed, are deferred at once, but finish after p2+p3.
+    await settleAll();
+    expect([...results.keys()]).toEqual(['p0', 'p1']);
+    // p2+p3 were sent before the outage was known: their own answer decides.
+    southbound.release(2);
+    await waitFor(() => results.size === 6, 'every event finished');
+    expect([...results.keys()]).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5']);
+    expect(Object.fromEntries(results)).toEqual({
+      p0: 'transaction failed: southbound unavailable: connection refused',
+      p1: 'transaction failed: southbound unavailable: connection refused',
+      p2: 'ok',
+      p3: 'ok',
+      p4: 'transaction failed: southbound unavailable: transaction deferred to the resync after the outage',
+      p5: 'transaction failed: southbound unavailable: transaction deferred to the resync after the outage',
+    });
+    // A commit went through after the outage was found: a full resync makes sure of the southbound's state.
+    await waitFor(() => southbound.held.length === 4, 'the resync after the outage');
+    expect(southbound.held[3].description).toBe('Healing Resync');
+  });
+
+  test('two commits out and neither answered: each fails after commitTimeout, in order', async () => {
+    const southbound = new HeldSouthbound(2);
+    releaseOnFailure = () => southbound.releaseAll();
+    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, commitTimeout: 300, delayAfterErrorHealing: 3_600_000 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(controller, 1);
+    const results: string[] = [];
+    for (const ev of ['p0', 'p1', 'p2', 'p3'].map(podAdded)) {
+      ev.done = (err?: Error | null) => results.push(`${ev.key}: ${err?.message ?? 'ok'}`);
+      controller.pushEvent(ev);
+    }
+    await waitFor(() => results.length === 4, 'both batches timed out', 30_000);
+    expect(southbound.held).toHaveLength(3);
+    expect(results).toEqual(['p0', 'p1', 'p2', 'p3'].map((p) => `${p}: transaction failed: southbound unavailable: commit not answered within 300 ms`));
+  });
+
+  test('a southbound with an invalid maxCommitsInFlight is refused when the controller is created', () => {
+    for (const depth of [0, 1.5, 17, Number.NaN]) {
+      expect(() => createController({ handlers: [], southbound: new HeldSouthbound(depth), logger: pino({ level: 'silent' }) })).toThrow(InvalidSouthboundError);
+    }
+    expect(() => createController({ handlers: [], southbound: {} as Southbound, logger: pino({ level: 'silent' }) })).toThrow('the southbound has no commit() method');
+  });
+
   test('an outage found by the batch in flight: the batch built meanwhile is deferred, not sent', async () => {
     const southbound = new HeldSouthbound();
     releaseOnFailure = () => southbound.releaseAll();
@@ -301,6 +411,7 @@ describe('coalescing over gRPC to the reference southbound', () => {
 
 /** Holds every commit until the test releases it, counting how many are out at once. */
 class HeldSouthbound implements Southbound {
+  constructor(readonly maxCommitsInFlight?: number) {}
   readonly held: { description: string; release: () => void; fail: (error: Error) => void }[] = [];
   private outstanding = 0;
   mostOutstanding = 0;
@@ -362,7 +473,7 @@ interface ModeRun {
  * Runs the scenario in one mode. Southbound failures (when `withKeyFailures`) make keys under the
  * command's prefix fail a number of times from that command on, for non-healing commits only.
  */
-async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: boolean, maxCoalescedEvents = 256): Promise<ModeRun> {
+async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: boolean, maxCoalescedEvents = 256, pipelined = false): Promise<ModeRun> {
   const southbound = new InMemorySouthbound();
   const world = new World();
   const failuresOf = new WeakMap<Event, Scenario['commands'][number]>();
@@ -387,7 +498,7 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
   };
   const controller = createController({
     handlers: [podHandler(script), namespaceHandler(script)],
-    southbound,
+    southbound: pipelined ? new PipelinedSouthbound(southbound) : southbound,
     config: { delayAfterErrorHealing: input.delayAfterErrorHealing, enableRetry: false, coalesceUpdates: coalesce, maxCoalescedEvents },
     logger: pino({ level: 'silent' }),
   });
@@ -455,12 +566,32 @@ async function runMode(input: Scenario, coalesce: boolean, withKeyFailures: bool
 /** Small limits end batches while more events are queued: the next batch is built while one is committed. */
 const batchLimit = fc.constantFrom(2, 3, 256);
 
+/** The in-memory southbound answering on a later turn, two commits out at once, as the gRPC client. */
+class PipelinedSouthbound implements Southbound {
+  readonly maxCommitsInFlight = 2;
+  private outstanding = 0;
+  static mostOutstanding = 0;
+  constructor(private readonly memory: InMemorySouthbound) {}
+
+  commit(request: CommitRequest): Promise<CommitResult> {
+    // Applied now, in the order of the calls; answered later.
+    const applied = this.memory.commit(request);
+    this.outstanding++;
+    PipelinedSouthbound.mostOutstanding = Math.max(PipelinedSouthbound.mostOutstanding, this.outstanding);
+    // Two turns: the loop takes one after sending a full batch, and the answer must not be in by then.
+    return new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))).then(() => {
+      this.outstanding--;
+      return applied;
+    });
+  }
+}
+
 describe('coalesced and strict modes', () => {
   test('without southbound failures they give every event the same result and leave the same southbound state', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, batchLimit, async (input, maxCoalescedEvents) => {
+      fc.asyncProperty(scenario, batchLimit, fc.boolean(), async (input, maxCoalescedEvents, pipelined) => {
         const strict = await runMode(input, false, false);
-        const coalesced = await runMode(input, true, false, maxCoalescedEvents);
+        const coalesced = await runMode(input, true, false, maxCoalescedEvents, pipelined);
         expect(coalesced.results).toEqual(strict.results);
         expect(coalesced.applied).toEqual(strict.applied);
       }),
@@ -470,10 +601,11 @@ describe('coalesced and strict modes', () => {
 
   test('with key failures an event fails exactly when its own keys failed, and after healing both converge to the same state', async () => {
     stats.coalescedEvents = stats.coalescedFailures = 0;
+    PipelinedSouthbound.mostOutstanding = 0;
     await fc.assert(
-      fc.asyncProperty(scenario, batchLimit, async (input, maxCoalescedEvents) => {
+      fc.asyncProperty(scenario, batchLimit, fc.boolean(), async (input, maxCoalescedEvents, pipelined) => {
         const strict = await runMode(input, false, true);
-        const coalesced = await runMode(input, true, true, maxCoalescedEvents);
+        const coalesced = await runMode(input, true, true, maxCoalescedEvents, pipelined);
         expect(coalesced.attributionMismatches).toEqual([]);
         if (!strict.externalAloneFailed && !coalesced.externalAloneFailed) expect(coalesced.applied).toEqual(strict.applied);
       }),
@@ -481,5 +613,6 @@ describe('coalesced and strict modes', () => {
     );
     expect(stats.coalescedEvents).toBeGreaterThan(50);
     expect(stats.coalescedFailures).toBeGreaterThan(0);
+    expect(PipelinedSouthbound.mostOutstanding).toBe(2);
   });
 });

@@ -63,6 +63,13 @@ export interface GrpcSouthboundOptions {
  * ```
  */
 export class GrpcSouthbound implements Southbound {
+  /**
+   * The session sends transactions in order and the southbound applies and answers them in that
+   * order, so a coalesced batch's commit can go while the one before is answered: the controller
+   * and the southbound then work at the same time instead of in turns. Two are enough: with
+   * more, the next batch would only wait for handlers that are already busy.
+   */
+  readonly maxCommitsInFlight = 2;
   private readonly client: grpc.Client;
   private readonly codec: AnyCodec;
   private readonly instances: InstanceTracker;
