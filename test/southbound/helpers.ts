@@ -18,7 +18,7 @@ export const testTypes = protobuf.Root.fromJSON({
     },
   },
 });
-const Interface = testTypes.lookupType('test.Interface');
+export const Interface = testTypes.lookupType('test.Interface');
 const Route = testTypes.lookupType('test.Route');
 
 export function iface(name: string, mtu = 1500): ProtoMessage {

@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { SouthboundServer } from '../../src/southbound/agent/server';
 import { VALUE_NUMBERS_FROM_OPERATIONS } from '../../src/southbound/agent/sessionResultEncoder';
 import { decodeExecuted } from '../../src/southbound/grpc/sessionCodec';
-import { connect, iface, startServer, txn, waitFor } from './helpers';
+import type { ProtoMessage } from '../../src/api/types';
+import type { GrpcSouthbound } from '../../src/southbound/grpc/client';
+import { Interface, connect, iface, startServer, txn, waitFor } from './helpers';
 import { RawSession, keyValue } from './rawSession';
 
 describe('the Session stream of the reference southbound', () => {
@@ -171,6 +173,28 @@ describe('the Session stream of the reference southbound', () => {
       await client.commit(txn(values));
       expect(server.stats.partsReceived).toBeGreaterThan(3);
       expect(server.engine.dump()).toHaveLength(5000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('cuts values of every size into parts without mixing up their bytes; deletes, empty and oversized values between them', async () => {
+    server = await startServer();
+    const client = connect(server, { maxBatchBytes: 4 * 1024 });
+    try {
+      const sizes = [0, 1, 7, 100, 1000, 3000, 5000, 20_000, 2, 4090, 64, 65];
+      const values: [string, ProtoMessage | null][] = sizes.flatMap((size, i): [string, ProtoMessage | null][] => [
+        [`v/${i}`, size === 0 ? Interface.create({}) : iface(String.fromCharCode(97 + i).repeat(size), 1000 + i)],
+        [`gone/${i}`, null],
+      ]);
+      values.push(['v/huge', iface('h'.repeat(4 * 1024 * 1024))]);
+      await expect(client.commit(txn(values))).rejects.toMatchObject({ keyErrors: [{ key: 'v/huge' }] });
+      expect(server.stats.partsReceived).toBeGreaterThan(5);
+      const applied = (await client.dumpState('v/')).filter((state) => state.state === 'CONFIGURED');
+      const json = (value: unknown) => (client.unpack(value as Parameters<GrpcSouthbound['unpack']>[0]) as unknown as { toJSON(): unknown }).toJSON();
+      expect(Object.fromEntries(applied.map((state) => [state.key, json(state.applied)]))).toEqual(
+        Object.fromEntries(values.filter(([key, value]) => key.startsWith('v/') && key !== 'v/huge' && value).map(([key, value]) => [key, (value as unknown as { toJSON(): unknown }).toJSON()])),
+      );
     } finally {
       await client.close();
     }
