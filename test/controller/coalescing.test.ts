@@ -19,6 +19,7 @@ import {
   type CommitRequest,
   type CommitResult,
   type Controller,
+  type ControllerConfig,
   type Event,
   type EventRecord,
   type Southbound,
@@ -44,6 +45,19 @@ describe('coalescing', () => {
     controller = undefined;
     calls.length = 0;
   });
+
+  /** A controller past its startup resync (whose commit is released), committing to `southbound`. */
+  async function pastStartup(southbound: HeldSouthbound, config: Partial<ControllerConfig>): Promise<Controller> {
+    releaseOnFailure = () => southbound.releaseAll();
+    const started = await startController({ handlers: [podConfig()], southbound, config });
+    controller = started;
+    started.pushEvent(new DBResync({}));
+    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
+    southbound.release(0);
+    await waitForHistory(started, 1);
+    calls.length = 0;
+    return started;
+  }
 
   /** A handler that holds the first update until `hold` opens, so that a burst queues behind it. */
   function podConfig(hold?: Promise<void>) {
@@ -155,13 +169,7 @@ describe('coalescing', () => {
 
   test('while a batch is committed the next one is built; commits never overlap, events finish in order, what cannot join waits', async () => {
     const southbound = new HeldSouthbound();
-    releaseOnFailure = () => southbound.releaseAll();
-    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2 } });
-    controller.pushEvent(new DBResync({}));
-    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
-    southbound.release(0);
-    await waitForHistory(controller, 1);
-    calls.length = 0;
+    controller = await pastStartup(southbound, { maxCoalescedEvents: 2 });
     const finished: string[] = [];
     const revert = new TestUpdate('Revert', UpdateTransactionType.RevertOnFailure);
     revert.done = () => finished.push('Revert');
@@ -207,13 +215,7 @@ describe('coalescing', () => {
 
   test('a southbound that takes two commits at once gets the next batch while one is out; events still finish in order', async () => {
     const southbound = new HeldSouthbound(2);
-    releaseOnFailure = () => southbound.releaseAll();
-    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2 } });
-    controller.pushEvent(new DBResync({}));
-    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
-    southbound.release(0);
-    await waitForHistory(controller, 1);
-    calls.length = 0;
+    controller = await pastStartup(southbound, { maxCoalescedEvents: 2 });
     const finished: string[] = [];
     const revert = new TestUpdate('Revert', UpdateTransactionType.RevertOnFailure);
     revert.done = () => finished.push('Revert');
@@ -255,12 +257,7 @@ describe('coalescing', () => {
 
   test('two commits out: each batch gets its own answer; an outage found by the first defers the batches built after it', async () => {
     const southbound = new HeldSouthbound(2);
-    releaseOnFailure = () => southbound.releaseAll();
-    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 } });
-    controller.pushEvent(new DBResync({}));
-    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
-    southbound.release(0);
-    await waitForHistory(controller, 1);
+    controller = await pastStartup(southbound, { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 });
     const results = new Map<string, string>();
     for (const ev of ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'].map(podAdded)) {
       ev.done = (err?: Error | null) => results.set(ev.key, err?.message ?? 'ok');
@@ -291,12 +288,7 @@ describe('coalescing', () => {
 
   test('two commits out and neither answered: each fails after commitTimeout, in order', async () => {
     const southbound = new HeldSouthbound(2);
-    releaseOnFailure = () => southbound.releaseAll();
-    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, commitTimeout: 300, delayAfterErrorHealing: 3_600_000 } });
-    controller.pushEvent(new DBResync({}));
-    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
-    southbound.release(0);
-    await waitForHistory(controller, 1);
+    controller = await pastStartup(southbound, { maxCoalescedEvents: 2, commitTimeout: 300, delayAfterErrorHealing: 3_600_000 });
     const results: string[] = [];
     for (const ev of ['p0', 'p1', 'p2', 'p3'].map(podAdded)) {
       ev.done = (err?: Error | null) => results.push(`${ev.key}: ${err?.message ?? 'ok'}`);
@@ -316,13 +308,8 @@ describe('coalescing', () => {
 
   test('an outage found by the batch in flight: the batch built meanwhile is deferred, not sent', async () => {
     const southbound = new HeldSouthbound();
-    releaseOnFailure = () => southbound.releaseAll();
     // Healing far away: the test looks at the batches, not at the recovery.
-    controller = await startController({ handlers: [podConfig()], southbound, config: { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 } });
-    controller.pushEvent(new DBResync({}));
-    await waitFor(() => southbound.held.length === 1, 'the startup resync commit');
-    southbound.release(0);
-    await waitForHistory(controller, 1);
+    controller = await pastStartup(southbound, { maxCoalescedEvents: 2, delayAfterErrorHealing: 3_600_000 });
     const results = new Map<string, string>();
     for (const ev of ['p0', 'p1', 'p2', 'p3'].map(podAdded)) {
       ev.done = (err?: Error | null) => results.set(ev.key, err?.message ?? 'ok');
