@@ -67,6 +67,35 @@ describe('controller with a restarting gRPC southbound', () => {
     expect(await fixture.applied()).toEqual({ 'cfg/a': { name: 'a' }, 'cfg/b': { name: 'b' } });
   });
 
+  test('a restart in the middle of a burst whose commits overlap: every event finished once, in order, and the whole desired state restored', async () => {
+    const finished: string[] = [];
+    const handler = recordingHandler('pods', [], {
+      resync: podHandler().resync,
+      // The southbound restarts while the commits of the batches before p120 are out.
+      update: async (ev, txn) => {
+        if (!(ev instanceof KubeStateChange)) return;
+        if (ev.key === 'p120') await fixture.restart();
+        if (ev.newValue) txn.put(`cfg/${ev.key}`, value({ name: ev.key }));
+      },
+    });
+    controller = await startController({ handlers: [handler], southbound: fixture.southbound, config: { maxCoalescedEvents: 8, delayAfterErrorHealing: 50 } });
+    controller.pushEvent(new DBResync({}));
+    await waitFor(() => controller?.health().ready === true, 'startup resync');
+    const pods = Array.from({ length: 400 }, (_, i) => `p${i}`);
+    for (const name of pods) {
+      const ev = new KubeStateChange({ key: name, resource: 'pod', newValue: pod(name) });
+      ev.done = () => finished.push(name);
+      controller.pushEvent(ev);
+    }
+    await waitFor(
+      () => finished.length === pods.length && controller?.eventHistory().some((r) => r.name === 'Healing Resync' && r.txn?.resyncType === 'full' && !r.txnError) && controller.health().ready,
+      'the burst finished and a full resync went through',
+      30000,
+    );
+    expect(finished).toEqual(pods);
+    expect(await fixture.applied()).toEqual(Object.fromEntries(pods.map((name) => [`cfg/${name}`, { name }])));
+  });
+
   test('a long outage (several failed retries) never makes the controller fatal; it converges once the southbound is back', async () => {
     controller = await startController({
       handlers: [podHandler()],
