@@ -42,7 +42,6 @@ function shown(key: string): string {
   return key.length > 200 ? `${key.slice(0, 200)}… (${key.length} characters)` : key;
 }
 
-
 /**
  * The embedded store: LMDB files in a data directory. It keeps etcd's model so that the
  * watcher treats both stores alike: a store-wide revision bumped by each write and a change
