@@ -56,6 +56,11 @@ export class PrometheusServer {
     } catch {
       return undefined; // not listening yet
     }
+    // Listening but not ready yet (its storage is still starting): a 503 in plain text.
+    if (response.status === 503) {
+      await response.body?.cancel();
+      return undefined;
+    }
     const body = (await response.json()) as { status: string; data?: { result: { value: [number, string] }[] } };
     const first = body.data?.result[0];
     return first ? Number(first.value[1]) : undefined;
