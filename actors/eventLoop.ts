@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { observeOn } from 'rxjs/internal/operators/observeOn'; // not 'rxjs': see src/loop/eventQueue.ts
 import { asapScheduler } from 'rxjs/internal/scheduler/asap';
@@ -20,6 +21,8 @@ export interface EventLoopDeps {
 const SLICE_MS = 10;
 /** Events between two looks at the clock (a clock read per event would cost more than it saves). */
 const SLICE_CHECK_EVERY = 32;
+/** How long the queue stays empty before the loop tells the machine it is idle, in milliseconds. */
+export const IDLE_AFTER_MS = 10;
 
 /**
  * The event loop actor: long-lived, it drains the queue whenever the queue's stream says events
@@ -33,24 +36,33 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     let draining = false;
     let stopped = false;
     /**
-     * The loop tells the machine it is idle one macrotask after the queue ran dry, unless events
-     * came meanwhile: a caller that awaits each event before pushing the next (or a steady
-     * stream whose next event is already due) would otherwise cost two machine transitions per
-     * event, updating -> idle -> updating, each several times the cost of the event's own work.
+     * The loop tells the machine it is idle once the queue has stayed empty for IDLE_AFTER_MS.
+     * Each transition of the machine costs several times an event's own work (about 7 KB of
+     * garbage), and events rarely come one at a time: a caller that awaits each event before
+     * pushing the next, or a steady stream (2,000 events/s arrive in 1-ms ticks), would otherwise
+     * pay updating -> idle -> updating for nearly every event. One timer serves a whole busy
+     * spell: a drain only notes when it ended, and the timer looks again when that is too recent.
+     * Node's own timer, not the controller's clock: it paces a report, like the loop's own turns,
+     * and is no delay of the semantics that tests move by hand.
      */
-    let idleAnnouncement: NodeJS.Immediate | undefined;
-    const announceIdle = (): void => {
-      idleAnnouncement = undefined;
-      if (!stopped && !draining) processor.setPhase('idle');
+    let drainEndedAt = 0;
+    let idleCheck: NodeJS.Timeout | undefined;
+    const checkIdle = (): void => {
+      idleCheck = undefined;
+      // A drain running now looks again when it ends.
+      if (stopped || draining) return;
+      const quietFor = performance.now() - drainEndedAt;
+      if (quietFor >= IDLE_AFTER_MS) processor.setPhase('idle');
+      else scheduleIdleCheck(IDLE_AFTER_MS - quietFor);
+    };
+    const scheduleIdleCheck = (delayMs: number): void => {
+      // Unref'd: telling the machine it is idle is no reason to keep the process alive.
+      idleCheck = setTimeout(checkIdle, Math.ceil(delayMs)).unref();
     };
 
     const drain = async (): Promise<void> => {
       if (draining || stopped) return;
       draining = true;
-      if (idleAnnouncement) {
-        clearImmediate(idleAnnouncement);
-        idleAnnouncement = undefined;
-      }
       try {
         let sliceStart = performance.now();
         let sinceCheck = 0;
@@ -81,7 +93,9 @@ export function eventLoopLogic(deps: EventLoopDeps) {
       } finally {
         draining = false;
       }
-      if (!stopped) idleAnnouncement = setImmediate(announceIdle);
+      if (stopped) return;
+      drainEndedAt = performance.now();
+      if (!idleCheck) scheduleIdleCheck(IDLE_AFTER_MS);
     };
 
     const subscription = queue.ready$.pipe(observeOn(asapScheduler)).subscribe(() => void drain());
@@ -91,7 +105,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     void drain();
     return () => {
       stopped = true;
-      if (idleAnnouncement) clearImmediate(idleAnnouncement);
+      if (idleCheck) clearTimeout(idleCheck);
       subscription.unsubscribe();
     };
   });

@@ -19,6 +19,12 @@ const measure = async (southbound: LatencyInput['southbound']): Promise<LatencyO
 
 const fmt = (value: number): string => ms(value, 2);
 
+/** "1,234 ms (62 µs per event)": the median CPU time of the runs, whole and per event. */
+function cpuPerEvent(runs: readonly LatencyOutput[]): string {
+  const cpuMs = median(runs.map((o) => o.cpuMs));
+  return `${thousands(cpuMs)} ms (${Math.round((cpuMs * 1000) / (runs[0]?.count || 1))} µs per event)`;
+}
+
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
   const grpc: LatencyOutput[] = [];
@@ -42,6 +48,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
     notes: [
       `${thousands(PER_SECOND)} events/s for ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up (${thousands(grpc[0]?.count ?? 0)} samples per run), default settings (coalescing on), each run in a fresh process; the reference southbound in its own process; ${reps} repetitions, medians of the per-run figures.`,
       `Rate achieved over gRPC: ${grpc.map((o) => thousands(o.achievedPerSecond)).join(', ')} events/s; failed events: ${grpc.reduce((n, o) => n + o.failed, 0)}.`,
+      `CPU of the controller's process over the measured seconds (medians): over gRPC ${cpuPerEvent(grpc)}; in-memory ${cpuPerEvent(memory)}.`,
     ],
   };
 }

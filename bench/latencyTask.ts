@@ -28,6 +28,8 @@ export interface LatencyOutput {
   /** Events per second actually pushed over the measured seconds. */
   achievedPerSecond: number;
   failed: number;
+  /** CPU time of this process (the controller's, not the southbound's) over the measured seconds, ms. */
+  cpuMs: number;
 }
 
 /** Keeps each event's push → done time, in ms, once the warm-up is over. */
@@ -76,8 +78,10 @@ async function steady(input: LatencyInput): Promise<LatencyOutput> {
     await stream(push, warmup, input.perSecond);
     await barrier(controller);
     latencies.measuring = true;
+    const cpuBefore = process.cpuUsage();
     const elapsedMs = await stream(push, measured, input.perSecond);
     await barrier(controller);
+    const cpu = process.cpuUsage(cpuBefore);
     await controller.close();
     const sorted = latencies.samples.sort((a, b) => a - b);
     if (sorted.length !== measured.length) throw new BenchRunError(`${sorted.length} of ${measured.length} events finished`);
@@ -88,6 +92,7 @@ async function steady(input: LatencyInput): Promise<LatencyOutput> {
       max: sorted[sorted.length - 1],
       achievedPerSecond: (measured.length * 1000) / elapsedMs,
       failed: latencies.failed,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
   } finally {
     await southbound.close?.();

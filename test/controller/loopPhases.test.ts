@@ -1,12 +1,13 @@
 /**
- * What the loop costs between events when a caller awaits each event before pushing the next:
- * the machine hears of the loop's phase only when it changes for good (idle is announced one
- * macrotask after the queue ran dry, unless events came meanwhile), and a commit the southbound
- * answers in a microtask costs no turn of the event loop before the next event.
+ * What the loop costs between events when a caller awaits each event before pushing the next, or
+ * pushes a steady stream: the machine hears of the loop's phase only when it changes for good
+ * (idle is announced once the queue has stayed empty for IDLE_AFTER_MS), and a commit the
+ * southbound answers in a microtask costs no turn of the event loop before the next event.
  */
 import pino from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { createController, DBResync, type CommitResult, type Controller, type Southbound } from '../../src';
+import { IDLE_AFTER_MS } from '../../actors/eventLoop';
 import { value } from '../support/messages';
 import { recordingHandler, TestUpdate } from '../support/harness';
 import { waitFor } from '../support/waitFor';
@@ -73,6 +74,27 @@ describe('the loop between awaited events', () => {
       await waitFor(() => running.health().state === 'idle', 'the loop idle after the last event');
       expect(phases[phases.length - 1]).toBe('idle');
       expect(running.eventHistory({ last: 50 }).map((r) => r.name)).toEqual(Array.from({ length: 50 }, (_, i) => `update ${i}`));
+    });
+
+    it(`tells the machine of no phase per event in a steady stream with gaps shorter than ${IDLE_AFTER_MS} ms (${mode})`, async () => {
+      const phases: string[] = [];
+      const southbound = new AnsweringSouthbound('in a microtask');
+      const running = await started(southbound, coalesceUpdates, phases);
+      phases.length = 0;
+      const updates: TestUpdate[] = [];
+      for (let i = 0; i < 50; i++) {
+        // A timer of 1 ms between pushes: the queue runs dry before each next event comes.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const update = new TestUpdate(`update ${i}`);
+        updates.push(update);
+        running.pushEvent(update);
+      }
+      await Promise.all(updates.map((update) => update.wait()));
+      // Idle one macrotask after the queue ran dry gave updating and idle for every event (100).
+      // A gap can still outlast IDLE_AFTER_MS on a loaded machine: a bound, not an exact count.
+      expect(phases.length).toBeLessThanOrEqual(20);
+      await waitFor(() => running.health().state === 'idle', 'the loop idle after the stream');
+      expect(phases[phases.length - 1]).toBe('idle');
     });
 
     it(`takes the next awaited event in the same macrotask when commits are answered in microtasks (${mode})`, async () => {
