@@ -56,10 +56,15 @@ describe('the event history in columns', () => {
     expect(renderings).toBe(20);
   });
 
-  it('behaves as a FIFO of records through growing and shrinking (property)', () => {
+  // Chunks of 4 records: the walk crosses chunk ends, retires and reuses chunks, and compacts the
+  // chunk list; the default chunks (256 records) as the history uses them.
+  it.each([
+    ['chunks of 4 records', 2],
+    ['the default chunks', undefined],
+  ])('behaves as a FIFO of records through growing and shrinking (property; %s)', (_label, chunkBits) => {
     fc.assert(
       fc.property(fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant('push' as const) }, { weight: 2, arbitrary: fc.constant('shift' as const) }), { maxLength: 300 }), (ops) => {
-        const columns = new HistoryColumns();
+        const columns = new HistoryColumns(chunkBits);
         const model: number[] = [];
         let next = 1;
         for (const op of ops) {
@@ -80,5 +85,38 @@ describe('the event history in columns', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('keeps a rendered description in the right slot whichever chunk holds the record', () => {
+    let renderings = 0;
+    class CountedEvent extends KubeStateChange {
+      override toString(): string {
+        renderings++;
+        return `counted ${this.key}`;
+      }
+    }
+    const columns = new HistoryColumns(2);
+    for (let seqNum = 1; seqNum <= 23; seqNum++) {
+      columns.push(new HistoryRecord(new CountedEvent({ key: `k${seqNum}`, resource: 'pod' }), seqNum, 'Counted', EventMethodType.Update, seqNum, undefined));
+    }
+    // The oldest go: the records now start in the middle of a chunk.
+    for (let i = 0; i < 6; i++) columns.shift();
+    const read = (): string[] => Array.from({ length: columns.size }, (_, i) => columns.at(i)?.description ?? '');
+    const expected = Array.from({ length: 17 }, (_, i) => `counted k${i + 7}`);
+    expect(read()).toEqual(expected);
+    expect(read()).toEqual(expected);
+    expect(renderings).toBe(17);
+  });
+
+  it('holds no chunk beyond what its records need once they are gone', () => {
+    const columns = new HistoryColumns(2);
+    for (let seqNum = 1; seqNum <= 1000; seqNum++) columns.push(fullRecord(seqNum, 1));
+    for (let i = 0; i < 1000; i++) columns.shift();
+    expect(columns.size).toBe(0);
+    // Only the chunk the next record goes to (and one spare, kept apart) is left of 250.
+    const chunks = (columns as unknown as { chunks: unknown[] }).chunks.filter((chunk) => chunk !== undefined);
+    expect(chunks.length).toBeLessThanOrEqual(1);
+    columns.push(fullRecord(1001, 2));
+    expect(columns.at(0)?.toJSON()).toEqual(fullRecord(1001, 2).toJSON());
   });
 });
