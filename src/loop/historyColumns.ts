@@ -2,11 +2,10 @@ import type { EventMethodType } from '../api/enums';
 import type { Event } from '../api/event';
 import type { RecordedTransaction } from '../api/southbound';
 import { HistoryRecord, type CallSlot } from './eventRecord';
+import { Fifo } from './fifo';
 
 /** Records per chunk by default (a power of two): about 40 KB of slots per chunk. */
 const DEFAULT_CHUNK_BITS = 8;
-/** Retired chunk slots at the front of the chunk list before it is compacted. */
-const COMPACT_AFTER = 32;
 
 type Batch = { first: number; size: number };
 
@@ -109,29 +108,26 @@ class HistoryChunk {
  * record leaves nothing behind but the values it points to (its event, its change lines); `at`
  * rebuilds a HistoryRecord when someone reads one.
  *
- * The columns come in chunks of a fixed number of records, a FIFO of chunks as Fifo is: the
- * history grows and shrinks a chunk at a time and never copies a record. Columns that doubled
- * held the event loop while they copied: 8 ms when the history reached 4,096 records and 17 ms
- * at 8,192 on the project's machine (fresh memory for 19 columns of 16,384 slots, each touched
- * once), in the middle of whatever stream of events was running.
+ * The columns come in chunks of a fixed number of records, kept in a Fifo: the history grows and
+ * shrinks a chunk at a time and never copies a record. Columns that doubled held the event loop
+ * while they copied: 8 ms when the history reached 4,096 records and 17 ms at 8,192 on the
+ * project's machine (fresh memory for 19 columns of 16,384 slots, each touched once), in the
+ * middle of whatever stream of events was running.
  */
 export class HistoryColumns {
   private readonly chunkBits: number;
   private readonly chunkMask: number;
-  /** In order; the slots before `first` are retired chunks (undefined) awaiting compaction. */
-  private chunks: (HistoryChunk | undefined)[];
-  private first = 0;
-  /** Index of the oldest record in the first chunk. */
+  /** The chunks holding records, oldest first; the first holds the oldest record at `head`. */
+  private readonly chunks = new Fifo<HistoryChunk>();
   private head = 0;
   private count = 0;
-  /** The last chunk drained, kept for the next growth (a history that stays at its bound reuses it). */
+  /** The last chunk drained, kept for the next growth (a history at its bound reuses it). */
   private spare: HistoryChunk | undefined;
 
   /** `chunkBits`: records per chunk, as a power of two (tests use small chunks). */
   constructor(chunkBits = DEFAULT_CHUNK_BITS) {
     this.chunkBits = chunkBits;
     this.chunkMask = (1 << chunkBits) - 1;
-    this.chunks = [new HistoryChunk(1 << chunkBits)];
   }
 
   get size(): number {
@@ -140,26 +136,25 @@ export class HistoryColumns {
 
   push(record: HistoryRecord): void {
     const position = this.head + this.count;
-    const index = this.first + (position >> this.chunkBits);
-    if (index === this.chunks.length) {
+    const index = position >> this.chunkBits;
+    if (index === this.chunks.size) {
       this.chunks.push(this.spare ?? new HistoryChunk(1 << this.chunkBits));
       this.spare = undefined;
     }
-    (this.chunks[index] as HistoryChunk).write(position & this.chunkMask, record);
+    (this.chunks.at(index) as HistoryChunk).write(position & this.chunkMask, record);
     this.count++;
   }
 
   /** Drops the oldest record. */
   shift(): void {
     if (this.count === 0) return;
-    (this.chunks[this.first] as HistoryChunk).clear(this.head);
+    const oldest = this.chunks.at(0) as HistoryChunk;
+    oldest.clear(this.head);
     this.count--;
-    if (this.count === 0) {
-      // Empty: start over at the front of the current chunk; later chunks (all empty) go.
+    if (++this.head > this.chunkMask || this.count === 0) {
+      // The first chunk is drained (or the last record left it): it goes, kept as the spare.
+      this.spare = this.chunks.shift();
       this.head = 0;
-      if (this.chunks.length > this.first + 1) this.chunks.length = this.first + 1;
-    } else if (++this.head > this.chunkMask) {
-      this.retireFirst();
     }
   }
 
@@ -235,18 +230,6 @@ export class HistoryColumns {
 
   /** The chunk of the record at `position` (counted from the first chunk's first slot). */
   private chunkAt(position: number): HistoryChunk {
-    return this.chunks[this.first + (position >> this.chunkBits)] as HistoryChunk;
-  }
-
-  /** The first chunk is drained: it goes (kept as the spare), and the list is compacted now and then. */
-  private retireFirst(): void {
-    this.spare = this.chunks[this.first];
-    this.chunks[this.first] = undefined;
-    this.first++;
-    this.head = 0;
-    if (this.first >= COMPACT_AFTER && this.first * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.first);
-      this.first = 0;
-    }
+    return this.chunks.at(position >> this.chunkBits) as HistoryChunk;
   }
 }
