@@ -1,4 +1,5 @@
 import { InvalidNetworkOptionsError } from './errors';
+import { flatString } from './flatString';
 
 /** An IPv4 subnet as numbers: `network` is the address with the host bits cleared. */
 export interface Ipv4Subnet {
@@ -34,7 +35,7 @@ export function parseIpv4(text: string): number {
 }
 
 export function formatIpv4(address: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
+  return flatString(address >>> 24, '.', (address >>> 16) & 0xff, '.', (address >>> 8) & 0xff, '.', address & 0xff);
 }
 
 function mask(prefix: number): number {

@@ -1,3 +1,5 @@
+import { flatString } from './flatString';
+
 /**
  * The southbound keys the network handlers put: the ligato vpp-agent v2 key layout that
  * Contiv-VPP used (without the `/vnf-agent/<agent-label>/` prefix, which is where the same keys
@@ -10,22 +12,23 @@ export const VRF_TABLE_PREFIX = 'config/vpp/v2/vrf-table/';
 export const NAT44_GLOBAL_PREFIX = 'config/vpp/nat/v2/nat44-global/';
 export const DNAT44_PREFIX = 'config/vpp/nat/v2/dnat44/';
 
+/** Keys are kept for as long as their values: built flat (see flatString). */
 export const networkKeys = {
-  interface: (name: string) => `${INTERFACE_PREFIX}${name}`,
-  arp: (iface: string, ip: string) => `${ARP_PREFIX}${iface}/${ip}`,
+  interface: (name: string) => flatString(INTERFACE_PREFIX, name),
+  arp: (iface: string, ip: string) => flatString(ARP_PREFIX, iface, '/', ip),
   /** `dstNetwork` carries its mask (`10.1.1.2/32`); the gateway part is empty when there is none. */
-  route: (vrf: number, dstNetwork: string, gateway: string) => `${ROUTE_PREFIX}vrf/${vrf}/dst/${dstNetwork}/gw/${gateway}`,
-  vrfTable: (id: number) => `${VRF_TABLE_PREFIX}id/${id}/protocol/IPV4`,
+  route: (vrf: number, dstNetwork: string, gateway: string) => flatString(ROUTE_PREFIX, 'vrf/', vrf, '/dst/', dstNetwork, '/gw/', gateway),
+  vrfTable: (id: number) => flatString(VRF_TABLE_PREFIX, 'id/', id, '/protocol/IPV4'),
   nat44Global: () => `${NAT44_GLOBAL_PREFIX}settings`,
-  dnat44: (label: string) => `${DNAT44_PREFIX}${label}`,
+  dnat44: (label: string) => flatString(DNAT44_PREFIX, label),
 };
 
 /** The VPP side of a pod's TAP: `tap-<namespace>-<pod>`. */
 export function podTapName(namespace: string, pod: string): string {
-  return `tap-${namespace}-${pod}`;
+  return flatString('tap-', namespace, '-', pod);
 }
 
 /** The DNAT44 label of a service: `<namespace>-<name>` (a key part, so no "/"). */
 export function serviceLabel(namespace: string, name: string): string {
-  return `${namespace}-${name}`;
+  return flatString(namespace, '-', name);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Root, type Type } from 'protobufjs';
 import type { ProtoMessage } from '../../src';
 import { packageRoot } from '../../src/packageRoot';
+import { flatString } from './flatString';
 
 /**
  * The southbound messages of the network handlers, loaded from proto/network.proto. Loaded from
@@ -84,5 +85,5 @@ export function viewOf<T>(message: ProtoMessage): T {
 
 /** `<namespace>/<name>`: how the handlers identify pods and services. */
 export function objectId(fields: { name: string; namespace: string }): string {
-  return `${fields.namespace}/${fields.name}`;
+  return flatString(fields.namespace, '/', fields.name);
 }

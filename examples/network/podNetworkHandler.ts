@@ -10,6 +10,7 @@ import {
   type UpdateOperations,
 } from '../../src';
 import { PodAddressMissingError } from './errors';
+import { flatString } from './flatString';
 import type { PodAddressBook } from './ipamHandler';
 import { parseIpv4 } from './ipv4';
 import { INTERFACE_PREFIX, networkKeys, podTapName } from './keys';
@@ -21,6 +22,11 @@ import { RevertJournal } from './revertJournal';
 export const POD_VRF_ID = 1;
 /** Contiv-VPP's default pod MTU: 1500 minus the VXLAN overhead between nodes. */
 export const DEFAULT_POD_MTU = 1450;
+
+const TAP_INTERFACE: number = InterfaceType.lookupEnum('Type').values.TAP;
+const INTRA_VRF_ROUTE: number = RouteType.lookupEnum('RouteType').values.INTRA_VRF;
+/** The pod side of every TAP: one message, never changed, shared by all pod interfaces. */
+const POD_TAP_LINK = InterfaceType.lookupType('TapLink').create({ version: 2, hostIfName: 'eth0' });
 
 /** What the handler wired for one pod: enough to remove it again without IPAM or the kube state. */
 interface WiredPod {
@@ -134,23 +140,18 @@ export class PodNetworkHandler implements EventHandler {
 
   private putPod({ tap, ip }: WiredPod, txn: ResyncOperations): void {
     // One string for the three places that carry the pod's host route (a resync puts 100,000 of them).
-    const hostNetwork = `${ip}/32`;
+    const hostNetwork = flatString(ip, '/32');
+    // `create` keeps the fields as given: the one-address array as it is (fromObject copies a
+    // repeated field into an array grown for 17), the TAP link shared by every interface, enums
+    // as their numbers. The values live as long as their pods.
     txn.put(
       networkKeys.interface(tap),
-      InterfaceType.fromObject({
-        name: tap,
-        type: 'TAP',
-        enabled: true,
-        mtu: this.mtu,
-        vrf: POD_VRF_ID,
-        ipAddresses: [hostNetwork],
-        tap: { version: 2, hostIfName: 'eth0' },
-      }),
+      InterfaceType.create({ name: tap, type: TAP_INTERFACE, enabled: true, mtu: this.mtu, vrf: POD_VRF_ID, ipAddresses: [hostNetwork], tap: POD_TAP_LINK }),
     );
-    txn.put(networkKeys.arp(tap, ip), ArpEntryType.fromObject({ interface: tap, ipAddress: ip, physAddress: macOf(ip), static: true }));
+    txn.put(networkKeys.arp(tap, ip), ArpEntryType.create({ interface: tap, ipAddress: ip, physAddress: macOf(ip), static: true }));
     txn.put(
       networkKeys.route(POD_VRF_ID, hostNetwork, ip),
-      RouteType.fromObject({ type: 'INTRA_VRF', vrfId: POD_VRF_ID, dstNetwork: hostNetwork, nextHopAddr: ip, outgoingInterface: tap }),
+      RouteType.create({ type: INTRA_VRF_ROUTE, vrfId: POD_VRF_ID, dstNetwork: hostNetwork, nextHopAddr: ip, outgoingInterface: tap }),
     );
   }
 
@@ -177,5 +178,5 @@ const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).pad
 /** A locally administered MAC derived from the pod address: stable across resyncs. */
 function macOf(ip: string): string {
   const address = parseIpv4(ip);
-  return `02:fe:${HEX_BYTES[address >>> 24]}:${HEX_BYTES[(address >>> 16) & 0xff]}:${HEX_BYTES[(address >>> 8) & 0xff]}:${HEX_BYTES[address & 0xff]}`;
+  return flatString('02:fe:', HEX_BYTES[address >>> 24], ':', HEX_BYTES[(address >>> 16) & 0xff], ':', HEX_BYTES[(address >>> 8) & 0xff], ':', HEX_BYTES[address & 0xff]);
 }
