@@ -7,13 +7,15 @@ import type { KeyValuePairs, ProtoMessage } from '../src/api/types';
 import type { ConfigState } from '../src/loop/configState';
 import type { EventTransaction } from '../src/loop/eventTransaction';
 import { mergeExternalConfig, type MergeScope } from '../src/loop/externalConfigMerge';
+import { LazyCommitRequest, type CommitDescriber } from '../src/loop/lazyCommitRequest';
 import { fromReceiver } from './receiverLogic';
 import { isThenable, replyWithResult, type CallOutcome, type CallTimeLimit, type Request } from './request';
 import { Watchdog } from './watchdog';
 
 /** What the southbound should do with a commit. */
 interface CommitShape {
-  description: string;
+  /** Asked for the commit's description only when the southbound reads it. */
+  describer: CommitDescriber;
   resync?: ResyncType;
   startup: boolean;
   revertOnFailure: boolean;
@@ -137,7 +139,7 @@ export function transactionActorLogic(deps: TransactionActorDeps) {
     let staged: KeyValuePairs = new Map();
 
     function request(shape: CommitShape, values: KeyValuePairs): CommitRequest {
-      const commitRequest: CommitRequest = { description: shape.description, values, revertOnFailure: shape.revertOnFailure };
+      const commitRequest = new LazyCommitRequest(shape.describer, values, shape.revertOnFailure);
       if (shape.resync !== undefined) {
         commitRequest.resync = shape.resync;
         commitRequest.startup = shape.startup;

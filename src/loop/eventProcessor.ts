@@ -28,6 +28,7 @@ import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
 import { EventRun, type HandlerRef, type HandlerWaits, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
+import type { CommitDescriber } from './lazyCommitRequest';
 import { FailureBudget } from './failureBudget';
 import { VerificationCheck } from './verification';
 
@@ -543,7 +544,7 @@ export class EventProcessor {
       seqNum: run.seqNum,
       txn: run.txn,
       scope: this.mergeScope(run),
-      description: run.commitDescription(),
+      describer: run,
       resync: method === undefined ? undefined : RESYNC_TYPES[method],
       startup: method === EventMethodType.FullResync && this.deps.state.resyncCount === 1,
       revertOnFailure: run.revertOnFailure,
@@ -562,7 +563,7 @@ export class EventProcessor {
       type: 'commitStaged',
       reply: asker.reply,
       seqNum: last,
-      description: runs.length === 1 ? runs[0].commitDescription() : batchDescription(runs),
+      describer: runs.length === 1 ? runs[0] : new BatchDescriber(runs),
       startup: false,
       revertOnFailure: false,
       deferred: !this.southboundAvailable,
@@ -680,15 +681,20 @@ function handlerWaits(handler: string): HandlerWaits {
 const BATCH_DESCRIPTION_LINES = 16;
 
 /** "N coalesced events #a-#b" and the first change lines, each with its event's sequence number. */
-function batchDescription(runs: readonly EventRun[]): string {
-  const lines: string[] = [`${runs.length} coalesced events #${runs[0].seqNum}-#${runs[runs.length - 1].seqNum}`];
-  let more = 0;
-  for (const run of runs) {
-    for (const change of run.changes) {
-      if (lines.length <= BATCH_DESCRIPTION_LINES) lines.push(`#${run.seqNum} ${change}`);
-      else more++;
+class BatchDescriber implements CommitDescriber {
+  constructor(private readonly runs: readonly EventRun[]) {}
+
+  commitDescription(): string {
+    const { runs } = this;
+    const lines: string[] = [`${runs.length} coalesced events #${runs[0].seqNum}-#${runs[runs.length - 1].seqNum}`];
+    let more = 0;
+    for (const run of runs) {
+      for (const change of run.record.changeLines()) {
+        if (lines.length <= BATCH_DESCRIPTION_LINES) lines.push(`#${run.seqNum} ${change}`);
+        else more++;
+      }
     }
+    if (more > 0) lines.push(`… (+${more} more change lines, in the events' records)`);
+    return lines.join('\n * ');
   }
-  if (more > 0) lines.push(`… (+${more} more change lines, in the events' records)`);
-  return lines.join('\n * ');
 }

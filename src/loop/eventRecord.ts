@@ -71,6 +71,21 @@ export class HistoryRecord implements EventRecord {
     return handlers;
   }
 
+  /** `<handler>: <change line>` of each call that gave one, in call order (a commit's description). */
+  changeLines(): string[] {
+    const lines: string[] = [];
+    for (let i = 0; i < this.slotCount; i += 2) {
+      const call = this.slot(i);
+      if (typeof call === 'string') {
+        const change = this.slot(i + 1);
+        if (change !== undefined) lines.push(`${call}: ${change as string}`);
+      } else if (call && !call.revert && call.change !== undefined) {
+        lines.push(`${call.handler}: ${call.change}`);
+      }
+    }
+    return lines;
+  }
+
   /** A successful update or resync call, with the handler's change line if it gave one. */
   addCall(handler: string, change: string | undefined): void {
     this.addSlots(handler, change);

@@ -93,8 +93,6 @@ export class EventRun {
   /** How many of `selected` were called, and the index of the one that stopped the event. */
   called = 0;
   stoppedAt = -1;
-  /** Each handler's non-empty change description, for the commit's description. */
-  readonly changes: string[] = [];
   record!: HistoryRecord;
   /** Coalescing: the keys this event's transaction staged for the batch commit. */
   stagedKeys?: ReadonlyMap<string, unknown>;
@@ -145,7 +143,6 @@ export class EventRun {
     this.txn.release();
     this.stagedKeys = undefined;
     this.selected = NO_HANDLERS;
-    this.changes.length = 0;
     this.verification = undefined;
     this.waitingFor = undefined;
   }
@@ -203,7 +200,6 @@ export class EventRun {
       const { value } = outcome;
       if (this.updateEvent && typeof value === 'string' && value !== '') {
         this.record.addCall(handler, value);
-        this.changes.push(`${handler}: ${value}`);
       } else {
         this.record.addCall(handler, undefined);
       }
@@ -239,9 +235,13 @@ export class EventRun {
     return !this.fatal && !this.aborted && !(this.revertOnFailure && this.error);
   }
 
-  /** The commit's description: the event name and each handler's change line. */
+  /**
+   * The commit's description: the event name and each handler's change line, read from the
+   * record (which keeps them for the history anyway) when a southbound asks (LazyCommitRequest).
+   */
   commitDescription(): string {
-    return this.changes.length === 0 ? this.name : `${this.name}\n * ${this.changes.join('\n * ')}`;
+    const changes = this.record.changeLines();
+    return changes.length === 0 ? this.name : `${this.name}\n * ${changes.join('\n * ')}`;
   }
 
   /**

@@ -8,9 +8,12 @@ import {
   KubeStateChange,
   UpdateDirectionType,
   UpdateTransactionType,
+  type CommitRequest,
   type Controller,
   type EventHandler,
+  type Southbound,
 } from '../../src';
+import { HistoryRecord } from '../../src/loop/eventRecord';
 import { pod, value } from '../support/messages';
 import { waitFor } from '../support/waitFor';
 import {
@@ -348,5 +351,43 @@ describe.each(SOUTHBOUND_FIXTURES)('processing one event (%s southbound)', (_kin
     expect(new HealingResync({ type: HealingResyncType.AfterError, error: new Error('x') }).method()).toBe(EventMethodType.FullResync);
     expect(new HealingResync({ type: HealingResyncType.Periodic }).method()).toBe(EventMethodType.DownstreamResync);
     expect(new KubeStateChange({ key: 'k', resource: 'pod', newValue: pod('p') }).direction()).toBe(UpdateDirectionType.Forward);
+  });
+});
+
+describe('the commit description', () => {
+  let controller: Controller | undefined;
+  afterEach(async () => {
+    await controller?.close();
+    controller = undefined;
+    jest.restoreAllMocks();
+  });
+
+  test('is joined when the southbound first reads it, from the events\' records, even long after they finished', async () => {
+    const kept: CommitRequest[] = [];
+    const joins = jest.spyOn(HistoryRecord.prototype, 'changeLines');
+    const neverReads: Southbound = { commit: (request) => (kept.push(request), {}) };
+    controller = await startController({
+      handlers: [recordingHandler('a', [], { update: (ev, txn) => (txn.put('k', value({ n: 1 })), `put k for ${ev.getName()}`) })],
+      southbound: neverReads,
+    });
+    controller.pushEvent(new DBResync({}));
+    // Pushed together: coalesced into one commit (or more), whose description names each event's line.
+    const burst = ['One', 'Two', 'Three'].map((name) => new TestUpdate(name));
+    for (const ev of burst) controller.pushEvent(ev);
+    await Promise.all(burst.map((ev) => ev.wait()));
+    const alone = new TestUpdate('Four');
+    controller.pushEvent(alone);
+    await alone.wait();
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(joins).not.toHaveBeenCalled();
+
+    const last = kept[kept.length - 1];
+    expect(last.description).toBe('Four\n * a: put k for Four');
+    const all = kept.map((request) => request.description).join('\n');
+    for (const name of ['One', 'Two', 'Three']) expect(all).toContain(`a: put k for ${name}`);
+    expect(joins).toHaveBeenCalled();
+    // A copy or a serialisation of the request carries it like a plain field.
+    expect({ ...last }).toMatchObject({ description: 'Four\n * a: put k for Four', revertOnFailure: false });
+    expect(JSON.parse(JSON.stringify(last))).toMatchObject({ description: 'Four\n * a: put k for Four' });
   });
 });
