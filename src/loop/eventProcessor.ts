@@ -689,6 +689,11 @@ class BatchDescriber implements CommitDescriber {
     const lines: string[] = [`${runs.length} coalesced events #${runs[0].seqNum}-#${runs[runs.length - 1].seqNum}`];
     let more = 0;
     for (const run of runs) {
+      // Past the bound the lines are only counted: a batch of 256 events would build ~800 strings.
+      if (lines.length > BATCH_DESCRIPTION_LINES) {
+        more += run.record.changeLineCount();
+        continue;
+      }
       for (const change of run.record.changeLines()) {
         if (lines.length <= BATCH_DESCRIPTION_LINES) lines.push(`#${run.seqNum} ${change}`);
         else more++;

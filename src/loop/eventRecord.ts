@@ -75,15 +75,29 @@ export class HistoryRecord implements EventRecord {
   changeLines(): string[] {
     const lines: string[] = [];
     for (let i = 0; i < this.slotCount; i += 2) {
-      const call = this.slot(i);
-      if (typeof call === 'string') {
-        const change = this.slot(i + 1);
-        if (change !== undefined) lines.push(`${call}: ${change as string}`);
-      } else if (call && !call.revert && call.change !== undefined) {
-        lines.push(`${call.handler}: ${call.change}`);
-      }
+      const change = this.changeAt(i);
+      if (change !== undefined) lines.push(`${this.handlerAt(i)}: ${change}`);
     }
     return lines;
+  }
+
+  /** How many lines `changeLines` gives, without building them. */
+  changeLineCount(): number {
+    let count = 0;
+    for (let i = 0; i < this.slotCount; i += 2) if (this.changeAt(i) !== undefined) count++;
+    return count;
+  }
+
+  /** The change line of the call in slot `i`, if it gave one (a revert never does). */
+  private changeAt(i: number): string | undefined {
+    const call = this.slot(i);
+    if (typeof call === 'string') return this.slot(i + 1) as string | undefined;
+    return call && !call.revert ? call.change : undefined;
+  }
+
+  private handlerAt(i: number): string {
+    const call = this.slot(i);
+    return typeof call === 'string' ? call : (call as HandlerRecord).handler;
   }
 
   /** A successful update or resync call, with the handler's change line if it gave one. */

@@ -114,6 +114,24 @@ describe('coalescing', () => {
     expect(await fixture.applied()).toEqual(Object.fromEntries(['p0', 'p1', 'p2', 'p3', 'p4'].map((p) => [`cfg/${p}`, { name: p }])));
   });
 
+  test('a big batch\'s description names its first 16 change lines and counts the rest', async () => {
+    const hold = gate();
+    const fixture = memoryFixture();
+    controller = await startController({ handlers: [podConfig(hold.promise)], southbound: fixture.southbound });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(podAdded('p0'));
+    await waitFor(() => calls.includes('pods.update(Kubernetes State Change)'), 'p0 held');
+    for (let i = 1; i < 40; i++) controller.pushEvent(podAdded(`p${i}`));
+    hold.open();
+    await waitForHistory(controller, 41);
+    const description = fixture.memory.transactions.at(-1)?.description ?? '';
+    const lines = description.split('\n * ');
+    expect(lines[0]).toBe('40 coalesced events #1-#40');
+    expect(lines.slice(1, 17)).toEqual(Array.from({ length: 16 }, (_, i) => `#${i + 1} pods: put cfg/p${i}`));
+    expect(lines.slice(17)).toEqual(['… (+24 more change lines, in the events\' records)']);
+  });
+
   test('a batch ends before a resync, a RevertOnFailure update and a blocking event, and at maxCoalescedEvents', async () => {
     const hold = gate();
     const fixture = memoryFixture();
