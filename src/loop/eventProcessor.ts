@@ -28,8 +28,8 @@ import type { EventLog } from './eventLog';
 import { finish, type EventQueue, type QueuedEvent } from './eventQueue';
 import { EventRun, type HandlerRef, type HandlerWaits, type SelectedHandler } from './eventRun';
 import type { MergeScope } from './externalConfigMerge';
-import type { CommitDescriber } from './lazyCommitRequest';
 import { FailureBudget } from './failureBudget';
+import type { CommitDescriber } from './lazyCommitRequest';
 import { VerificationCheck } from './verification';
 
 /** Marks the async context of the event being processed, so pushes from handlers become follow-ups. */
