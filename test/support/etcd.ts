@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,19 +53,25 @@ function healthy(clientUrl: string): Promise<boolean> {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** etcd preallocates 64 MB per WAL file: a small /dev/shm (a container's 64 MB) would fill up. */
+const MIN_FREE_SHM_BYTES = 1024 ** 3;
+
 /**
- * Where test etcds keep their data: in memory (/dev/shm) when the machine has it. etcd syncs its
- * log to disk on every write; in a full test run other suites fill the disk's write-back queue
- * (LMDB syncs, npm installing a packed tarball), and two suites that put 10,000 keys took 75 s
- * there against 5-8 s alone. The server is the same real etcd; only its disk is RAM.
+ * Where test etcds keep their data: in memory (/dev/shm) when the machine has room there. etcd
+ * syncs its log to disk on every write; in full test runs two suites that put 10,000 keys took
+ * 75 s each against 5-8 s alone, and 5-6 s with the same etcd in /dev/shm: the disk, shared with
+ * the other suites, made them slow (an npm install or a 4 GB write beside one suite alone did not
+ * show which of them). The server is the same real etcd; only its disk is RAM.
  */
 function dataRoot(): string {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize >= MIN_FREE_SHM_BYTES) return '/dev/shm';
   } catch {
-    return tmpdir();
+    // no /dev/shm here: the temporary directory
   }
+  return tmpdir();
 }
 
 export class EtcdTestServer {
