@@ -12,7 +12,10 @@ export const VRF_TABLE_PREFIX = 'config/vpp/v2/vrf-table/';
 export const NAT44_GLOBAL_PREFIX = 'config/vpp/nat/v2/nat44-global/';
 export const DNAT44_PREFIX = 'config/vpp/nat/v2/dnat44/';
 
-/** Keys are kept for as long as their values: built flat (see flatString). */
+/**
+ * Built flat (see flatString): the transaction flattens the keys it is given, but the handlers
+ * also keep keys of their own (pod-network's set of interface keys) for as long as the pods.
+ */
 export const networkKeys = {
   interface: (name: string) => flatString(INTERFACE_PREFIX, name),
   arp: (iface: string, ip: string) => flatString(ARP_PREFIX, iface, '/', ip),
