@@ -20,7 +20,7 @@ import { profileArgs } from './childTask';
 import { silentLogger } from './controllerSetup';
 import { startEtcd } from './etcdServer';
 import { cpuMeter, type CpuUse } from './processCpu';
-import type { Family, FamilyResult, RunSettings } from './report';
+import { scaled, type Family, type FamilyResult, type RunSettings } from './report';
 import { median, ms, range, ratio, thousands } from './stats';
 import { BenchRunError } from './errors';
 
@@ -32,14 +32,14 @@ const DEFAULT_REPS = 3;
 const TIMEOUT_MS = 300_000;
 
 /** Writes the pods into a fresh etcd; resolves with the ms from the first put to the last answer. */
-async function writePods(endpoint: string): Promise<number> {
+async function writePods(endpoint: string, pods: number): Promise<number> {
   const store = new EtcdStore({ endpoints: [endpoint] });
   const writer = new KubeStateWriter(store, ResourceRegistry.withBuiltins());
   try {
     let next = 0;
     const start = performance.now();
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < PODS; i = next++) await writer.putResource('pod', { name: `pod-${i}`, namespace: `ns-${i % 100}` });
+      for (let i = next++; i < pods; i = next++) await writer.putResource('pod', { name: `pod-${i}`, namespace: `ns-${i % 100}` });
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return performance.now() - start;
@@ -63,11 +63,11 @@ interface AgentRun {
   cpu: CpuUse<'etcd' | 'agent'>;
 }
 
-async function baseline(): Promise<BaselineRun> {
+async function baseline(pods: number): Promise<BaselineRun> {
   const etcd = await startEtcd();
   try {
     const meter = cpuMeter({ etcd: etcd.pid });
-    const wallMs = await writePods(etcd.endpoint);
+    const wallMs = await writePods(etcd.endpoint, pods);
     return { wallMs, cpu: meter() };
   } finally {
     await etcd.stop();
@@ -110,13 +110,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 /** The agent path: writes into a fresh etcd that an agent watches; the time until the southbound has every pod. */
-async function agentRun(): Promise<AgentRun> {
+async function agentRun(pods: number): Promise<AgentRun> {
   // Each server is stopped whatever fails after it started: a leaked one keeps the bench alive.
   const etcd = await startEtcd();
   try {
     const server = await SouthboundServer.start({ listen: '127.0.0.1:0', engineOptions: { dependencyRules: NETWORK_DEPENDENCY_RULES }, logger: silentLogger });
     try {
-      return await withAgent(etcd.endpoint, etcd.pid, server);
+      return await withAgent(etcd.endpoint, etcd.pid, server, pods);
     } finally {
       await server.stop();
     }
@@ -126,7 +126,7 @@ async function agentRun(): Promise<AgentRun> {
 }
 
 /** Starts the agent on `endpoint`, committing to `server`, writes the pods and stops the agent. */
-async function withAgent(endpoint: string, etcdPid: number | undefined, server: SouthboundServer): Promise<AgentRun> {
+async function withAgent(endpoint: string, etcdPid: number | undefined, server: SouthboundServer, pods: number): Promise<AgentRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const root = packageRoot();
   const args = [...profileArgs(), join(root, 'dist', 'src', 'cli', 'main.js'), 'agent', '--etcd-endpoints', endpoint, '--southbound', server.address];
@@ -139,11 +139,11 @@ async function withAgent(endpoint: string, etcdPid: number | undefined, server: 
     // Its startup resync (of the empty state) reached the southbound: the agent is up.
     await until(() => server.engine.recordedTxns().length > 0 || agent.exitCode !== null, 'the agent\'s startup resync');
     if (agent.exitCode !== null) throw new BenchRunError(`the agent exited with code ${agent.exitCode}: ${stderr}`);
-    const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * PODS);
+    const applied = configured(server, [INTERFACE_PREFIX, ARP_PREFIX, ROUTE_PREFIX], 3 * pods);
     try {
       const meter = cpuMeter({ etcd: etcdPid, agent: agent.pid });
       const start = performance.now();
-      const acceptedMs = await writePods(endpoint);
+      const acceptedMs = await writePods(endpoint, pods);
       const convergedMs = (await applied.at) - start;
       return { acceptedMs, convergedMs, cpu: meter() };
     } finally {
@@ -160,11 +160,12 @@ const fmt = (value: number): string => ms(value);
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
+  const pods = scaled(PODS, settings);
   const baselines: BaselineRun[] = [];
   const agentRuns: AgentRun[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    baselines.push(await baseline());
-    agentRuns.push(await agentRun());
+    baselines.push(await baseline(pods));
+    agentRuns.push(await agentRun(pods));
     settings.log(`etcd: repetition ${rep}/${reps} done`);
   }
   const accepted = baselines.map((b) => b.wallMs);
@@ -172,9 +173,9 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   const base = median(accepted);
   return {
     rows: [
-      { name: `baseline: etcd accepts ${thousands(PODS)} pod writes (${CONCURRENCY} in flight, no agent)`, figure: fmt(base), range: range(accepted, fmt) },
+      { name: `baseline: etcd accepts ${thousands(pods)} pod writes (${CONCURRENCY} in flight, no agent)`, figure: fmt(base), range: range(accepted, fmt) },
       {
-        name: `${thousands(PODS)} pod writes → every pod applied at the southbound (agent path)`,
+        name: `${thousands(pods)} pod writes → every pod applied at the southbound (agent path)`,
         figure: fmt(median(converged)),
         range: range(converged, fmt),
         baseline: `etcd alone ${fmt(base)}`,
@@ -184,9 +185,9 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       },
     ],
     notes: [
-      `Applied = the pod's TAP interface, ARP entry and route CONFIGURED at the reference southbound (${thousands(3 * PODS)} values). The agent (its own process, default settings) started on the empty etcd before the clock; a fresh etcd for every run; ${reps} repetitions.`,
+      `Applied = the pod's TAP interface, ARP entry and route CONFIGURED at the reference southbound (${thousands(3 * pods)} values). The agent (its own process, default settings) started on the empty etcd before the clock; a fresh etcd for every run; ${reps} repetitions.`,
       `While the agent watched, etcd accepted the writes in ${fmt(median(agentRuns.map((r) => r.acceptedMs)))} (median).`,
-      ...cpuNotes(baselines, agentRuns),
+      ...cpuNotes(baselines, agentRuns, pods),
     ],
   };
 }
@@ -203,7 +204,7 @@ function medianCpu(values: readonly (number | undefined)[]): number | undefined 
  * machine. The writer (this process) is busy during the baseline already; with the agent, three
  * processes share the cores, so what the agent spends per pod shows in the ratio.
  */
-function cpuNotes(baselines: readonly BaselineRun[], agentRuns: readonly AgentRun[]): string[] {
+function cpuNotes(baselines: readonly BaselineRun[], agentRuns: readonly AgentRun[], pods: number): string[] {
   const cores = availableParallelism();
   const busy = (total: number | undefined, wallMs: number): string => (total === undefined ? 'n/a' : `${(total / (wallMs / 1000)).toFixed(2)} of ${cores} cores busy`);
   const base = { self: median(baselines.map((b) => b.cpu.self)), etcd: medianCpu(baselines.map((b) => b.cpu.etcd)), wallMs: median(baselines.map((b) => b.wallMs)) };
@@ -216,7 +217,7 @@ function cpuNotes(baselines: readonly BaselineRun[], agentRuns: readonly AgentRu
   const baseTotal = base.etcd === undefined ? undefined : base.self + base.etcd;
   const agentTotal = withAgent.etcd === undefined || withAgent.agent === undefined ? undefined : withAgent.self + withAgent.etcd + withAgent.agent;
   return [
-    `CPU time while the clock ran (medians): baseline: the writer (the bench's process, etcd3 client) ${seconds(base.self)}, etcd ${seconds(base.etcd)} in ${fmt(base.wallMs)}: ${busy(baseTotal, base.wallMs)}. Agent path: the bench's process (the writer and the reference southbound) ${seconds(withAgent.self)}, etcd ${seconds(withAgent.etcd)}, the agent ${seconds(withAgent.agent)}${withAgent.agent === undefined ? '' : ` (${Math.round((withAgent.agent * 1e6) / PODS)} µs per pod)`} in ${fmt(withAgent.wallMs)}: ${busy(agentTotal, withAgent.wallMs)}.`,
+    `CPU time while the clock ran (medians): baseline: the writer (the bench's process, etcd3 client) ${seconds(base.self)}, etcd ${seconds(base.etcd)} in ${fmt(base.wallMs)}: ${busy(baseTotal, base.wallMs)}. Agent path: the bench's process (the writer and the reference southbound) ${seconds(withAgent.self)}, etcd ${seconds(withAgent.etcd)}, the agent ${seconds(withAgent.agent)}${withAgent.agent === undefined ? '' : ` (${Math.round((withAgent.agent * 1e6) / pods)} µs per pod)`} in ${fmt(withAgent.wallMs)}: ${busy(agentTotal, withAgent.wallMs)}.`,
   ];
 }
 

@@ -8,7 +8,7 @@ import { ECHO_REPLY_BYTES, ECHO_REQUEST_BYTES, runEcho } from './grpcEcho';
 import { runSocketEcho } from './socketEcho';
 import { measureGrpcBurst } from './grpcBurst';
 import { OneAtATime, fullResyncValues, runEngineFullCommit, runGrpcFullCommit, runGrpcStrict, runMemoryStrict, type SouthboundPlace } from './grpcRuns';
-import type { Family, FamilyResult, RowResult, RunSettings } from './report';
+import { scaled, type Family, type FamilyResult, type RowResult, type RunSettings } from './report';
 import { Throughput, median, ms, range, ratio, thousands } from './stats';
 import { podChanges } from './workload';
 
@@ -48,14 +48,14 @@ interface PlacedRows {
   controller: StrictRow;
 }
 
-function memoryRow(): StrictRow {
-  return controllerRow('baseline: controller + InMemorySouthbound, strict (3 handlers × 2 values)', runMemoryStrict);
+function memoryRow(events: number): StrictRow {
+  return controllerRow('baseline: controller + InMemorySouthbound, strict (3 handlers × 2 values)', events, runMemoryStrict);
 }
 
-function controllerRow(name: string, run: (events: ReturnType<typeof podChanges>, tally: OneAtATime) => Promise<number>): StrictRow {
+function controllerRow(name: string, events: number, run: (events: ReturnType<typeof podChanges>, tally: OneAtATime) => Promise<number>): StrictRow {
   return {
     name,
-    series: new Throughput(STRICT_EVENTS),
+    series: new Throughput(events),
     run: (count) => {
       const tally = new OneAtATime();
       return run(podChanges(count, tally), tally);
@@ -64,40 +64,45 @@ function controllerRow(name: string, run: (events: ReturnType<typeof podChanges>
 }
 
 /** Plain TCP round trips to an echo server in its own process: the floor below grpc-js between two processes. */
-function socketRow(): StrictRow {
+function socketRow(events: number): StrictRow {
   return {
     name: `baseline: node:net alone, round trips on one TCP connection (same sizes, no HTTP/2, no gRPC), server own process`,
-    series: new Throughput(STRICT_EVENTS),
+    series: new Throughput(events),
     run: (count) => runSocketEcho(count),
   };
 }
 
-function placedRows(place: SouthboundPlace): PlacedRows {
+function placedRows(place: SouthboundPlace, events: number): PlacedRows {
   return {
     place,
-    ...(place === 'own process' && { socket: socketRow() }),
+    ...(place === 'own process' && { socket: socketRow(events) }),
     transport: {
       name: `baseline: grpc-js alone, round trips on one stream (${ECHO_REQUEST_BYTES}-byte requests, ${ECHO_REPLY_BYTES}-byte answers), server ${place}`,
-      series: new Throughput(STRICT_EVENTS),
+      series: new Throughput(events),
       run: (count) => runEcho(place, count),
     },
-    controller: controllerRow(`grpc: controller + GrpcSouthbound, strict, southbound ${place}`, (events, tally) => runGrpcStrict(events, tally, place)),
+    controller: controllerRow(`grpc: controller + GrpcSouthbound, strict, southbound ${place}`, events, (changes, tally) => runGrpcStrict(changes, tally, place)),
   };
 }
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
-  const memory = memoryRow();
-  const placed = [placedRows('in-process'), placedRows('own process')];
+  const strictEvents = scaled(STRICT_EVENTS, settings);
+  const strictWarmup = scaled(STRICT_WARMUP, settings);
+  const burstEvents = scaled(BURST_EVENTS, settings);
+  const perEventBurstEvents = scaled(PER_EVENT_BURST_EVENTS, settings);
+  const burstWarmup = scaled(BURST_WARMUP, settings);
+  const memory = memoryRow(strictEvents);
+  const placed = [placedRows('in-process', strictEvents), placedRows('own process', strictEvents)];
   const strict = [memory, ...placed.flatMap((p) => [...(p.socket ? [p.socket] : []), p.transport, p.controller])];
-  const perEvent = new Throughput(PER_EVENT_BURST_EVENTS);
-  const coalesced = new Throughput(BURST_EVENTS);
-  for (const row of strict) await row.run(STRICT_WARMUP);
+  const perEvent = new Throughput(perEventBurstEvents);
+  const coalesced = new Throughput(burstEvents);
+  for (const row of strict) await row.run(strictWarmup);
   // Rows interleave within each repetition, so a slow moment of the machine hits all of them.
   for (let rep = 1; rep <= reps; rep++) {
-    for (const row of strict) row.series.add({ wallMs: await row.run(STRICT_EVENTS), cpuMs: NaN });
-    perEvent.add(await measureGrpcBurst({ coalesce: false, events: PER_EVENT_BURST_EVENTS, warmupEvents: BURST_WARMUP }));
-    coalesced.add(await measureGrpcBurst({ coalesce: true, events: BURST_EVENTS, warmupEvents: BURST_WARMUP }));
+    for (const row of strict) row.series.add({ wallMs: await row.run(strictEvents), cpuMs: NaN });
+    perEvent.add(await measureGrpcBurst({ coalesce: false, events: perEventBurstEvents, warmupEvents: burstWarmup }));
+    coalesced.add(await measureGrpcBurst({ coalesce: true, events: burstEvents, warmupEvents: burstWarmup }));
     settings.log(`grpc: repetition ${rep}/${reps} done`);
   }
   const rows: RowResult[] = [{ name: memory.name, figure: memory.series.figure(), range: memory.series.range() }];
@@ -114,9 +119,9 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       met: controller.series.rate >= GRPC_STRICT_TARGET_PER_SECOND,
     });
   }
-  rows.push({ name: `grpc: burst of ${thousands(PER_EVENT_BURST_EVENTS)} pushed at once, one commit per event`, figure: perEvent.figure(), range: perEvent.range() });
+  rows.push({ name: `grpc: burst of ${thousands(perEventBurstEvents)} pushed at once, one commit per event`, figure: perEvent.figure(), range: perEvent.range() });
   rows.push({
-    name: `grpc: burst of ${thousands(BURST_EVENTS)} pushed at once, coalesced`,
+    name: `grpc: burst of ${thousands(burstEvents)} pushed at once, coalesced`,
     figure: coalesced.figure(),
     range: coalesced.range(),
     baseline: `per event ${perEvent.figure()}`,
@@ -127,13 +132,13 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   return {
     rows,
     notes: [
-      `Strict rows: ${thousands(STRICT_EVENTS)} events per repetition, each pushed and awaited before the next (after one warm-up run of ${thousands(STRICT_WARMUP)}); ${reps} repetitions.`,
+      `Strict rows: ${thousands(strictEvents)} events per repetition, each pushed and awaited before the next (after one warm-up run of ${thousands(strictWarmup)}); ${reps} repetitions.`,
       [
-        `grpc-js alone: ${thousands(STRICT_EVENTS)} round trips per repetition on one bidirectional stream (raw bytes, no protobuf, no controller): the most strict commits per second this transport allows here.`,
+        `grpc-js alone: ${thousands(strictEvents)} round trips per repetition on one bidirectional stream (raw bytes, no protobuf, no controller): the most strict commits per second this transport allows here.`,
         ...transportCeilingNote(placed),
       ].join(' '),
       ...socketNote(placed),
-      `Burst rows: each in a fresh process after ${thousands(BURST_WARMUP)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}.`,
+      `Burst rows: each in a fresh process after ${thousands(burstWarmup)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}.`,
     ],
   };
 }
@@ -158,8 +163,9 @@ function socketNote(placed: readonly PlacedRows[]): string[] {
 export const grpcFamily: Family = { name: 'grpc', title: 'committing over gRPC to the reference southbound', run };
 
 /** The 100,000-value FULL commit over gRPC, recorded transaction included, beside the scheduler alone. */
-export async function fullCommitRows(reps: number): Promise<RowResult[]> {
-  const values = fullResyncValues(FULL_COMMIT_VALUES);
+export async function fullCommitRows(reps: number, settings: RunSettings): Promise<RowResult[]> {
+  const count = scaled(FULL_COMMIT_VALUES, settings);
+  const values = fullResyncValues(count);
   await runGrpcFullCommit(values); // warm-up
   const engine: number[] = [];
   const grpc: number[] = [];
@@ -168,9 +174,9 @@ export async function fullCommitRows(reps: number): Promise<RowResult[]> {
     grpc.push(await runGrpcFullCommit(values));
   }
   return [
-    { name: `baseline: SchedulerEngine in-process, ${thousands(FULL_COMMIT_VALUES)}-value FULL`, figure: fmtMs(median(engine)), range: range(engine, fmtMs) },
+    { name: `baseline: SchedulerEngine in-process, ${thousands(count)}-value FULL`, figure: fmtMs(median(engine)), range: range(engine, fmtMs) },
     {
-      name: `grpc: GrpcSouthbound ${thousands(FULL_COMMIT_VALUES)}-value FULL commit, southbound own process, recorded txn included`,
+      name: `grpc: GrpcSouthbound ${thousands(count)}-value FULL commit, southbound own process, recorded txn included`,
       figure: fmtMs(median(grpc)),
       range: range(grpc, fmtMs),
       baseline: `engine alone ${fmtMs(median(engine))}`,

@@ -5,7 +5,7 @@
  */
 import { runTask } from './childTask';
 import type { LatencyInput, LatencyOutput } from './latencyTask';
-import type { Family, FamilyResult, RunSettings } from './report';
+import { scaled, type Family, type FamilyResult, type RunSettings } from './report';
 import { median, ms, range, ratio, thousands } from './stats';
 
 const PER_SECOND = 2000;
@@ -14,8 +14,6 @@ const WARMUP_SECONDS = 1;
 const TARGET_P99_MS = 5;
 const DEFAULT_REPS = 2;
 
-const measure = async (southbound: LatencyInput['southbound']): Promise<LatencyOutput> =>
-  (await runTask<LatencyInput, LatencyOutput>('latencyTask', { southbound, perSecond: PER_SECOND, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS })).result;
 
 const fmt = (value: number): string => ms(value, 2);
 
@@ -27,6 +25,10 @@ function cpuPerEvent(runs: readonly LatencyOutput[]): string {
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
+  const seconds = scaled(SECONDS, settings);
+  const warmupSeconds = scaled(WARMUP_SECONDS, settings);
+  const measure = async (southbound: LatencyInput['southbound']): Promise<LatencyOutput> =>
+    (await runTask<LatencyInput, LatencyOutput>('latencyTask', { southbound, perSecond: PER_SECOND, seconds, warmupSeconds })).result;
   const grpc: LatencyOutput[] = [];
   const memory: LatencyOutput[] = [];
   for (let rep = 1; rep <= reps; rep++) {
@@ -46,7 +48,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   return {
     rows: [row('p50', (o) => o.p50), row('p99', (o) => o.p99, TARGET_P99_MS), row('max', (o) => o.max)],
     notes: [
-      `${thousands(PER_SECOND)} events/s for ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up (${thousands(grpc[0]?.count ?? 0)} samples per run), default settings (coalescing on), each run in a fresh process; the reference southbound in its own process; ${reps} repetitions, medians of the per-run figures.`,
+      `${thousands(PER_SECOND)} events/s for ${seconds} s after a ${warmupSeconds} s warm-up (${thousands(grpc[0]?.count ?? 0)} samples per run), default settings (coalescing on), each run in a fresh process; the reference southbound in its own process; ${reps} repetitions, medians of the per-run figures.`,
       `Rate achieved over gRPC: ${grpc.map((o) => thousands(o.achievedPerSecond)).join(', ')} events/s; failed events: ${grpc.reduce((n, o) => n + o.failed, 0)}.`,
       `CPU of the controller's process over the measured seconds (medians): over gRPC ${cpuPerEvent(grpc)}; in-memory ${cpuPerEvent(memory)}.`,
     ],

@@ -8,7 +8,7 @@
 import { runTask } from './childTask';
 import { prepareGoAnchor } from './goAnchor';
 import type { LoopInput, LoopMode, LoopOutput } from './loopTask';
-import type { Family, RowResult, RunSettings } from './report';
+import { scaled, type Family, type RowResult, type RunSettings } from './report';
 import { Throughput, ratio, thousands } from './stats';
 
 const EVENTS = 200_000;
@@ -22,21 +22,19 @@ const CONTROLLER_MODES: Record<'strict' | 'coalesced', { name: string; factor: n
   coalesced: { name: 'controller, burst coalescing (coalesceUpdates: true, the default)', factor: COALESCED_TARGET },
 };
 
-async function measure(mode: LoopMode): Promise<LoopOutput> {
-  const input: LoopInput = { mode, events: EVENTS, warmupEvents: WARMUP_EVENTS };
-  return (await runTask<LoopInput, LoopOutput>('loopTask', input)).result;
-}
-
 async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: string[] }> {
   const reps = settings.reps ?? DEFAULT_REPS;
+  const events = scaled(EVENTS, settings);
+  const warmupEvents = scaled(WARMUP_EVENTS, settings);
+  const measure = async (mode: LoopMode): Promise<LoopOutput> => (await runTask<LoopInput, LoopOutput>('loopTask', { mode, events, warmupEvents })).result;
   const { anchor, reason } = prepareGoAnchor();
-  const go = new Throughput(EVENTS);
-  const plain = new Throughput(EVENTS);
-  const controller = { strict: new Throughput(EVENTS), coalesced: new Throughput(EVENTS) };
+  const go = new Throughput(events);
+  const plain = new Throughput(events);
+  const controller = { strict: new Throughput(events), coalesced: new Throughput(events) };
   const commits = { strict: [] as number[], coalesced: [] as number[] };
   try {
     for (let rep = 1; rep <= reps; rep++) {
-      if (anchor) go.add(anchor.run(EVENTS));
+      if (anchor) go.add(anchor.run(events));
       plain.add(await measure('plain loop'));
       for (const mode of ['strict', 'coalesced'] as const) {
         const output = await measure(mode);
@@ -70,11 +68,11 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
     });
   }
   const cpu = [...(anchor ? [`Go ${go.cpuFigure()} (whole process, start-up included)`] : []), `plain loop ${plain.cpuFigure()}`, `strict ${controller.strict.cpuFigure()}`, `coalesced ${controller.coalesced.cpuFigure()}`];
-  const averageBatch = (EVENTS / (commits.coalesced.reduce((a, b) => a + b, 0) / Math.max(1, commits.coalesced.length))).toFixed(0);
+  const averageBatch = (events / (commits.coalesced.reduce((a, b) => a + b, 0) / Math.max(1, commits.coalesced.length))).toFixed(0);
   return {
     rows,
     notes: [
-      `${thousands(EVENTS)} events per burst (after ${thousands(WARMUP_EVENTS)} warm-up events in the controller and plain-loop processes), ${reps} repetitions, medians of wall-clock rates.`,
+      `${thousands(events)} events per burst (after ${thousands(warmupEvents)} warm-up events in the controller and plain-loop processes), ${reps} repetitions, medians of wall-clock rates.`,
       anchor ? `Go anchor: ${anchor.source}.` : `No Go anchor: ${reason}; the targets are taken against the plain JS loop instead.`,
       `Process CPU time (medians): ${cpu.join(', ')}.`,
       `Coalesced bursts: ${averageBatch} events per commit on average; strict: ${thousands(commits.strict[0] ?? 0)} commits per burst.`,

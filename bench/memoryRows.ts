@@ -5,7 +5,7 @@
  */
 import { runTask } from './childTask';
 import type { MemoryInput, MemoryOutput } from './memoryTask';
-import type { Family, FamilyResult, RowResult, RunSettings } from './report';
+import { scaled, type Family, type FamilyResult, type RowResult, type RunSettings } from './report';
 import { median, mib, range, thousands } from './stats';
 
 const EVENTS = 1_000_000;
@@ -23,9 +23,12 @@ const growth = (samples: number[]): number => Math.max(...samples.slice(WARMUP_S
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
+  const events = scaled(EVENTS, settings);
+  const sampleEvery = scaled(SAMPLE_EVERY, settings);
+  const chunk = scaled(CHUNK, settings);
   const runs: MemoryOutput[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    runs.push((await runTask<MemoryInput, MemoryOutput>('memoryTask', { events: EVENTS, sampleEvery: SAMPLE_EVERY, chunk: CHUNK })).result);
+    runs.push((await runTask<MemoryInput, MemoryOutput>('memoryTask', { events, sampleEvery, chunk })).result);
     settings.log(`memory: repetition ${rep}/${reps} done`);
   }
   const growths = runs.map((r) => growth(r.rss));
@@ -34,10 +37,10 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   const rows: RowResult[] = [
     { name: 'baseline: RSS of the started controller, before the first event', figure: mib(median(starts)), range: range(starts, mib) },
     {
-      name: `RSS growth from ${thousands(WARMUP_SAMPLES * SAMPLE_EVERY)} to ${thousands(EVENTS)} events, history on`,
+      name: `RSS growth from ${thousands(WARMUP_SAMPLES * sampleEvery)} to ${thousands(events)} events, history on`,
       figure: mib(median(growths)),
       range: range(growths, mib),
-      baseline: `RSS at ${thousands(WARMUP_SAMPLES * SAMPLE_EVERY)} events ${mib(median(runs.map((r) => r.rss[WARMUP_SAMPLES - 1])))}`,
+      baseline: `RSS at ${thousands(WARMUP_SAMPLES * sampleEvery)} events ${mib(median(runs.map((r) => r.rss[WARMUP_SAMPLES - 1])))}`,
       target: `≤ ${mib(TARGET_GROWTH_BYTES)} (flat)`,
       met: median(growths) <= TARGET_GROWTH_BYTES,
     },
@@ -45,9 +48,9 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   return {
     rows,
     notes: [
-      `RSS samples (MiB) every ${thousands(SAMPLE_EVERY)} events, after a GC: ${runs.map((r) => r.rss.map(mibText).join(', ')).join(' | ')}.`,
+      `RSS samples (MiB) every ${thousands(sampleEvery)} events, after a GC: ${runs.map((r) => r.rss.map(mibText).join(', ')).join(' | ')}.`,
       `V8 heap used at the same points (MiB): ${runs.map((r) => r.heapUsed.map(mibText).join(', ')).join(' | ')}; growth after the warm-up ${heapGrowths.map(mib).join(', ')}.`,
-      `Events pushed ${thousands(CHUNK)} at a time, each chunk awaited; default settings (history on, at most ${thousands(runs[0]?.historyRecords ?? 0)} records kept at the end); ${reps} run(s) in a fresh process.`,
+      `Events pushed ${thousands(chunk)} at a time, each chunk awaited; default settings (history on, at most ${thousands(runs[0]?.historyRecords ?? 0)} records kept at the end); ${reps} run(s) in a fresh process.`,
     ],
   };
 }

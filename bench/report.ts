@@ -29,8 +29,19 @@ export interface FamilyResult {
 export interface RunSettings {
   /** Repetitions asked for on the command line; each family has its own default otherwise. */
   reps?: number;
+  /**
+   * The share of the issue's sizes to run: 1 measures what the targets are set for; a smoke run
+   * (`--smoke`) takes a small share of every count and duration, only to show that each family
+   * still runs end to end (its targets are then not judged).
+   */
+  scale: number;
   /** Progress lines for the terminal. */
   log(line: string): void;
+}
+
+/** `full` (a count or a duration the targets are set for) at the run's scale: at least `min`. */
+export function scaled(full: number, settings: RunSettings, min = 1): number {
+  return Math.max(min, Math.round(full * settings.scale));
 }
 
 /** One family of rows (a module of its own): `--only <name>` selects it. */

@@ -16,7 +16,7 @@ import { ControllerMetrics } from '../src/agent/metrics';
 import { MAX_HISTORY_PAGE_SIZE } from '../src/agent/rest/historyQuery';
 import { startRestServer } from '../src/agent/rest/server';
 
-interface LoadSettings {
+export interface LoadSettings {
   records: number;
   clients: number;
   seconds: number;
@@ -115,7 +115,12 @@ function started<T>(worker: Worker): Promise<T> {
 }
 
 /** Starts the server in a worker, measures the probe idle, then under the load of another worker; stops both. */
-export async function runRestLoad(settings: LoadSettings = { records: setting('BENCH_REST_RECORDS', 5000), clients: setting('BENCH_REST_CLIENTS', 50), seconds: setting('BENCH_REST_SECONDS', 5) }): Promise<RestLoadResult> {
+/** The load of a bench run: 5,000 records, 50 clients, 5 s, or what the environment says. */
+export function restLoadSettings(): LoadSettings {
+  return { records: setting('BENCH_REST_RECORDS', 5000), clients: setting('BENCH_REST_CLIENTS', 50), seconds: setting('BENCH_REST_SECONDS', 5) };
+}
+
+export async function runRestLoad(settings: LoadSettings = restLoadSettings()): Promise<RestLoadResult> {
   const server = new Worker(__filename, { workerData: { role: 'server', records: settings.records } });
   let loader: Worker | undefined;
   try {

@@ -3,14 +3,16 @@
  * probe's latency while 50 clients read a 5,000-record history page after page, beside its
  * latency when idle, measured in the same run.
  */
-import type { Family, FamilyResult, RunSettings } from './report';
-import { runRestLoad } from './restLoad';
+import { scaled, type Family, type FamilyResult, type RunSettings } from './report';
+import { restLoadSettings, runRestLoad } from './restLoad';
 import { ms, ratio, thousands } from './stats';
 
 const TARGET_MAX_MS = 100;
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
-  const result = await runRestLoad();
+  const full = restLoadSettings();
+  // The prober runs from the load's first half second to its last second: two at the least.
+  const result = await runRestLoad({ records: scaled(full.records, settings), clients: scaled(full.clients, settings), seconds: scaled(full.seconds, settings, 2) });
   settings.log('rest: done');
   const fmt = (value: number): string => ms(value, 1);
   const row = (name: string, idle: number, loaded: number) => ({ name: `GET /livez under load, ${name}`, figure: fmt(loaded), baseline: `idle ${fmt(idle)}`, ratio: ratio(loaded / idle) });

@@ -12,7 +12,7 @@ import { peakRssOf, runTask, type TaskOutput } from './childTask';
 import { fullCommitRows } from './grpcRows';
 import { startSouthboundProcess } from './grpcSouthboundProcess';
 import { clusterShape, type ClusterShape } from './networkState';
-import type { Family, FamilyResult, RowResult, RunSettings } from './report';
+import { scaled, type Family, type FamilyResult, type RowResult, type RunSettings } from './report';
 import type { ResyncInput, ResyncOutput } from './resyncTask';
 import { median, mib, ms, range, ratio, thousands } from './stats';
 
@@ -64,13 +64,15 @@ const perPod = (runs: Runs, pods: number): number => (median(runs.wallMs) * 1000
 
 async function run(settings: RunSettings): Promise<FamilyResult> {
   const reps = settings.reps ?? DEFAULT_REPS;
-  const big = clusterShape(BIG_PODS);
+  const big = clusterShape(scaled(BIG_PODS, settings));
+  const scalingPods = SCALING_PODS.map((pods) => scaled(pods, settings));
+  const scalingWarmupPods = scaled(SCALING_WARMUP_PODS, settings);
   const dir = mkdtempSync(join(tmpdir(), 'bench-resync-'));
   const rulesFile = join(dir, 'rules.json');
   writeFileSync(rulesFile, JSON.stringify(NETWORK_DEPENDENCY_RULES));
   const grpc = emptyRuns();
   const memory = emptyRuns();
-  const scaling = SCALING_PODS.map(() => emptyRuns());
+  const scaling = scalingPods.map(() => emptyRuns());
   const southboundRss: number[] = [];
   try {
     for (let rep = 1; rep <= reps; rep++) {
@@ -78,7 +80,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       add(grpc, output);
       if (rss !== undefined) southboundRss.push(rss);
       add(memory, await resync({ shape: big }));
-      for (const [i, pods] of SCALING_PODS.entries()) add(scaling[i], await resync({ shape: clusterShape(pods), warmupPods: SCALING_WARMUP_PODS }));
+      for (const [i, pods] of scalingPods.entries()) add(scaling[i], await resync({ shape: clusterShape(pods), warmupPods: scalingWarmupPods }));
       settings.log(`resync: repetition ${rep}/${reps} done`);
     }
   } finally {
@@ -106,18 +108,18 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       met: Math.max(...grpc.rss) <= TARGET_RSS_BYTES,
     },
   ];
-  const smallest = perPod(scaling[0], SCALING_PODS[0]);
-  for (const [i, pods] of SCALING_PODS.entries()) {
-    const last = i === SCALING_PODS.length - 1;
+  const smallest = perPod(scaling[0], scalingPods[0]);
+  for (const [i, pods] of scalingPods.entries()) {
+    const last = i === scalingPods.length - 1;
     rows.push({
       name: `resync of ${thousands(pods)} pods (same shape) into the in-memory southbound`,
       figure: `${fmtMs(median(scaling[i].wallMs))} (${perPod(scaling[i], pods).toFixed(1)} µs/pod)`,
       range: range(scaling[i].wallMs, fmtMs),
-      ...(i > 0 && { baseline: `${thousands(SCALING_PODS[0])} pods: ${smallest.toFixed(1)} µs/pod`, ratio: `${ratio(perPod(scaling[i], pods) / smallest)} per pod` }),
-      ...(last && { target: `per pod ≤ ${LINEAR_FACTOR}× the ${thousands(SCALING_PODS[0])}-pod figure (linear)`, met: perPod(scaling[i], pods) <= LINEAR_FACTOR * smallest }),
+      ...(i > 0 && { baseline: `${thousands(scalingPods[0])} pods: ${smallest.toFixed(1)} µs/pod`, ratio: `${ratio(perPod(scaling[i], pods) / smallest)} per pod` }),
+      ...(last && { target: `per pod ≤ ${LINEAR_FACTOR}× the ${thousands(scalingPods[0])}-pod figure (linear)`, met: perPod(scaling[i], pods) <= LINEAR_FACTOR * smallest }),
     });
   }
-  rows.push(...(await fullCommitRows(reps)));
+  rows.push(...(await fullCommitRows(reps, settings)));
   return {
     rows,
     notes: [
