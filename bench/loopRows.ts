@@ -26,12 +26,13 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
   const reps = settings.reps ?? DEFAULT_REPS;
   const events = scaled(EVENTS, settings);
   const warmupEvents = scaled(WARMUP_EVENTS, settings);
-  const measure = async (mode: LoopMode): Promise<LoopOutput> => (await runTask<LoopInput, LoopOutput>('loopTask', { mode, events, warmupEvents })).result;
+  const measure = async (mode: LoopMode, metrics = false): Promise<LoopOutput> => (await runTask<LoopInput, LoopOutput>('loopTask', { mode, events, warmupEvents, metrics })).result;
   const { anchor, reason } = prepareGoAnchor();
   const go = new Throughput(events);
   const plain = new Throughput(events);
   const controller = { strict: new Throughput(events), coalesced: new Throughput(events) };
   const commits = { strict: [] as number[], coalesced: [] as number[] };
+  const withMetrics = new Throughput(events);
   try {
     for (let rep = 1; rep <= reps; rep++) {
       if (anchor) go.add(anchor.run(events));
@@ -41,6 +42,7 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
         controller[mode].add(output);
         commits[mode].push(output.commits);
       }
+      withMetrics.add(await measure('coalesced', true));
       settings.log(`loop: repetition ${rep}/${reps} done`);
     }
   } finally {
@@ -67,7 +69,14 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
       met: series.rate >= factor * reference.rate,
     });
   }
-  const cpu = [...(anchor ? [`Go ${go.cpuFigure()} (whole process, start-up included)`] : []), `plain loop ${plain.cpuFigure()}`, `strict ${controller.strict.cpuFigure()}`, `coalesced ${controller.coalesced.cpuFigure()}`];
+  rows.push({
+    name: 'controller, burst coalescing, observed by the agent\'s metrics (ControllerMetrics)',
+    figure: withMetrics.figure(),
+    range: withMetrics.range(),
+    baseline: `coalesced ${controller.coalesced.figure()}`,
+    ratio: ratio(withMetrics.rate / controller.coalesced.rate),
+  });
+  const cpu = [...(anchor ? [`Go ${go.cpuFigure()} (whole process, start-up included)`] : []), `plain loop ${plain.cpuFigure()}`, `strict ${controller.strict.cpuFigure()}`, `coalesced ${controller.coalesced.cpuFigure()}`, `coalesced with metrics ${withMetrics.cpuFigure()}`];
   const averageBatch = (events / (commits.coalesced.reduce((a, b) => a + b, 0) / Math.max(1, commits.coalesced.length))).toFixed(0);
   return {
     rows,

@@ -3,10 +3,12 @@
  * events, warm up on a share of them, collect garbage, then time the burst: every event pushed
  * at once, then a blocking marker awaited.
  */
+import { ControllerMetrics } from '../src/agent/metrics';
 import { runPlainLoop } from './baseline';
 import { serveTask } from './childTask';
 import { barrier, readyController } from './controllerSetup';
 import { startTiming, type Timing } from './stats';
+import { BenchRunError } from './errors';
 import { CopySouthbound, Counter, pairHandlers, podChanges } from './workload';
 
 export type LoopMode = 'plain loop' | 'strict' | 'coalesced';
@@ -15,6 +17,8 @@ export interface LoopInput {
   mode: LoopMode;
   events: number;
   warmupEvents: number;
+  /** The agent's Prometheus metrics (ControllerMetrics) observe the controller. */
+  metrics?: boolean;
 }
 
 export interface LoopOutput extends Timing {
@@ -41,6 +45,7 @@ async function controllerBurst(input: LoopInput): Promise<LoopOutput> {
   const southbound = new CopySouthbound();
   // The queue holds the whole burst: pushEvent never waits, a full queue is an immediate error.
   const controller = await readyController(southbound, { coalesceUpdates: input.mode === 'coalesced', eventQueueSize: input.events + 16 });
+  const metrics = input.metrics ? new ControllerMetrics({ controller }) : undefined;
   for (const event of podChanges(input.warmupEvents, counter)) controller.pushEvent(event);
   await barrier(controller);
   const events = podChanges(input.events, counter, input.warmupEvents);
@@ -51,8 +56,17 @@ async function controllerBurst(input: LoopInput): Promise<LoopOutput> {
   const timing = stop();
   const commits = southbound.commits - before;
   counter.check(input.warmupEvents + input.events);
+  if (metrics) await checkMetrics(metrics, input.warmupEvents + input.events);
+  metrics?.close();
   await controller.close();
   return { ...timing, commits };
+}
+
+/** The metrics saw every pod change (a scrape, after the clock). */
+async function checkMetrics(metrics: ControllerMetrics, expected: number): Promise<void> {
+  const text = await metrics.registry.metrics();
+  const counted = /^contiv_controller_events_processed_total\{event="kube_state_change",result="ok"\} (\d+)$/m.exec(text);
+  if (Number(counted?.[1]) !== expected) throw new BenchRunError(`the metrics counted ${counted?.[1] ?? 'no'} pod changes, expected ${expected}`);
 }
 
 serveTask(module, (input: LoopInput) => (input.mode === 'plain loop' ? plainLoop(input) : controllerBurst(input)));

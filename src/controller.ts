@@ -172,7 +172,6 @@ export function createController(options: ControllerOptions): Controller {
   const eventLog = new EventLog(logger);
   const processed = new Subject<ProcessedEvent>();
   // Push times only while someone observes processed events (the queue-wait metric).
-  const pushTimes = new WeakMap<Event, number>();
   let processor: EventProcessor | undefined;
   const processed$ = containedStream(processed, (error) => logger.error({ err: error }, 'a processed$ subscriber failed; the controller goes on'));
 
@@ -207,7 +206,6 @@ export function createController(options: ControllerOptions): Controller {
             processed,
             clock,
             loopFrame,
-            pushedAt: (event) => pushTimes.get(event),
             commitsInFlight,
           })),
       }),
@@ -319,16 +317,17 @@ export function createController(options: ControllerOptions): Controller {
     pushEvent(event: Event) {
       checkEvent(event);
       checkEventData(event, state);
-      if (processed.observed) pushTimes.set(event, performance.now());
+      // Its time in the queue is measured only for someone who observes processed events.
+      const pushedAt = processed.observed ? performance.now() : NaN;
       const frame = loopFrame.getStore();
       if (frame?.active) {
         if (isBlocking(event)) throw new BlockingEventInLoopError(event.getName(), frame.seqNum);
-        queue.pushFollowUp(event, frame.seqNum);
+        queue.pushFollowUp(event, frame.seqNum, pushedAt);
       } else if (event instanceof Shutdown) {
         // A Shutdown closes the controller, whoever pushes it: the same path as close().
         closeWith(event).catch((error: unknown) => logger.warn({ err: error }, 'close after a pushed Shutdown failed'));
       } else {
-        queue.pushMain(event);
+        queue.pushMain(event, pushedAt);
       }
     },
 

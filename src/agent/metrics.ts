@@ -5,6 +5,8 @@ import { EventMethodType } from '../api/enums';
 import { HealingResync } from '../api/events/healingResync';
 import type { ProcessedEvent } from '../api/history';
 import type { Controller } from '../controller';
+import { BatchedCounter, type CounterSeries } from './batchedCounter';
+import { BatchedHistogram, type HistogramSeries } from './batchedHistogram';
 import { registerControllerGauges } from './controllerGauges';
 import { registerDbWatcherMetrics, type DbWatcherStatusSource } from './dbWatcherMetrics';
 import { DEFAULT_MAX_EVENT_LABELS, EventLabels } from './metricLabels';
@@ -52,11 +54,30 @@ export function methodLabel(method: EventMethodType): string {
   }
 }
 
-/** What a handler was called for: `revert`, else `update` for an Update event and `resync` for the others. */
-function handlerOperation(method: EventMethodType, revert: boolean): 'update' | 'resync' | 'revert' {
-  if (revert) return 'revert';
-  return method === EventMethodType.Update ? 'update' : 'resync';
+const OPERATIONS = ['update', 'resync', 'revert'] as const;
+
+/** What a handler was called for (an index into OPERATIONS): `revert`, else `update` for an Update event and `resync` for the others. */
+function handlerOperation(method: EventMethodType, revert: boolean): number {
+  if (revert) return 2;
+  return method === EventMethodType.Update ? 0 : 1;
 }
+
+/** The series of one handler and operation. */
+interface HandlerSeries {
+  seconds: HistogramSeries;
+  calls: CounterSeries;
+  errors: CounterSeries;
+  timeouts: CounterSeries;
+}
+
+/** The series of one `event` label. */
+interface EventSeries {
+  seconds: HistogramSeries;
+  ok: CounterSeries;
+  error: CounterSeries;
+  txnErrors: CounterSeries;
+}
+
 
 /**
  * The controller's Prometheus metrics (docs/rest-and-metrics.md lists them), named like
@@ -74,15 +95,28 @@ export class ControllerMetrics {
   private readonly subscription: Subscription;
   private readonly labels: EventLabels;
 
-  private readonly eventsProcessed: prom.Counter<'event' | 'result'>;
-  private readonly eventSeconds: prom.Histogram<'event'>;
-  private readonly queueWait: prom.Histogram<'queue'>;
-  private readonly handlerCalls: prom.Counter<'handler' | 'operation'>;
-  private readonly handlerSeconds: prom.Histogram<'handler' | 'operation'>;
-  private readonly handlerErrors: prom.Counter<'handler' | 'operation'>;
-  private readonly handlerTimeouts: prom.Counter<'handler' | 'operation'>;
-  private readonly commitSeconds: prom.Histogram<'type'>;
-  private readonly txnErrors: prom.Counter<'event'>;
+  /*
+   * What is counted or timed for every event goes to series made once per label set (handlers
+   * are fixed, event labels bounded by EventLabels): prom-client checks and hashes the labels of
+   * every `inc` and `observe`, which made a controller with metrics process half as many events
+   * per second as one without (docs/benchmarks.md, "Metrics").
+   */
+  private readonly eventsProcessed: BatchedCounter<'event' | 'result'>;
+  private readonly eventSeconds: BatchedHistogram<'event'>;
+  private readonly queueWait: BatchedHistogram<'queue'>;
+  private readonly handlerCalls: BatchedCounter<'handler' | 'operation'>;
+  private readonly handlerSeconds: BatchedHistogram<'handler' | 'operation'>;
+  private readonly handlerErrors: BatchedCounter<'handler' | 'operation'>;
+  private readonly handlerTimeouts: BatchedCounter<'handler' | 'operation'>;
+  private readonly commitSeconds: BatchedHistogram<'type'>;
+  private readonly txnErrors: BatchedCounter<'event'>;
+  /** By handler name, one per operation (OPERATIONS' order). */
+  private readonly handlerSeries = new Map<string, HandlerSeries[]>();
+  /** By `event` label. */
+  private readonly eventSeries = new Map<string, EventSeries>();
+  /** Commit durations by method; queue waits of the main and the follow-up queue. */
+  private readonly commitSeries = new Map<EventMethodType, HistogramSeries>();
+  private readonly queueSeries: { main: HistogramSeries; followUp: HistogramSeries };
   private readonly resyncs: prom.Counter<'type'>;
   private readonly healingResyncs: prom.Counter<'type' | 'cause'>;
 
@@ -93,18 +127,20 @@ export class ControllerMetrics {
     this.labels = new EventLabels(options.maxEventLabels ?? DEFAULT_MAX_EVENT_LABELS);
     const registers = [this.registry];
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new prom.Counter<L>({ name: `${prefix}${name}`, help, labelNames, registers });
+    const batchedCounter = <L extends string>(name: string, help: string, labelNames: L[]) => new BatchedCounter<L>({ name: `${prefix}${name}`, help, labelNames, registers });
     const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets = SECONDS_BUCKETS) =>
-      new prom.Histogram<L>({ name: `${prefix}${name}`, help, labelNames, buckets, registers });
+      new BatchedHistogram<L>({ name: `${prefix}${name}`, help, labelNames, buckets, registers });
 
-    this.eventsProcessed = counter('events_processed_total', 'Events processed, by event type and result (ok or error).', ['event', 'result']);
+    this.eventsProcessed = batchedCounter('events_processed_total', 'Events processed, by event type and result (ok or error).', ['event', 'result']);
     this.eventSeconds = histogram('event_processing_seconds', "Time from the start of an event's processing to its end (handlers and commit), by event type.", ['event']);
     this.queueWait = histogram('queue_wait_seconds', 'Time events waited in their queue before their processing started, by queue (main, follow_up).', ['queue'], WAIT_BUCKETS);
-    this.handlerCalls = counter('handler_calls_total', 'Handler calls, by handler and operation (update, resync, revert).', ['handler', 'operation']);
+    this.queueSeries = { main: this.queueWait.series({ queue: 'main' }), followUp: this.queueWait.series({ queue: 'follow_up' }) };
+    this.handlerCalls = batchedCounter('handler_calls_total', 'Handler calls, by handler and operation (update, resync, revert).', ['handler', 'operation']);
     this.handlerSeconds = histogram('handler_seconds', 'Duration of handler calls, by handler and operation (update, resync, revert).', ['handler', 'operation']);
-    this.handlerErrors = counter('handler_errors_total', 'Handler calls that returned an error, by handler and operation (update, resync, revert).', ['handler', 'operation']);
-    this.handlerTimeouts = counter('handler_timeouts_total', 'Handler calls that did not settle within handlerTimeout, by handler and operation.', ['handler', 'operation']);
+    this.handlerErrors = batchedCounter('handler_errors_total', 'Handler calls that returned an error, by handler and operation (update, resync, revert).', ['handler', 'operation']);
+    this.handlerTimeouts = batchedCounter('handler_timeouts_total', 'Handler calls that did not settle within handlerTimeout, by handler and operation.', ['handler', 'operation']);
     this.commitSeconds = histogram('txn_commit_seconds', 'Duration of transaction commits to the southbound, by type (update, full, upstream, downstream).', ['type']);
-    this.txnErrors = counter('txn_errors_total', 'Transactions the southbound failed (entirely or for some keys), by event type.', ['event']);
+    this.txnErrors = batchedCounter('txn_errors_total', 'Transactions the southbound failed (entirely or for some keys), by event type.', ['event']);
     this.resyncs = counter('resyncs_total', 'Resync events processed (healing ones included), by type (full, upstream, downstream).', ['type']);
     this.healingResyncs = counter(
       'healing_resyncs_total',
@@ -136,19 +172,22 @@ export class ControllerMetrics {
 
   private observe({ record, error, durationMs, handlerDurationsMs, commitDurationMs, queueWaitMs, healingCause }: ProcessedEvent): void {
     const event = this.labels.of(record.name);
-    this.eventsProcessed.inc({ event, result: error ? 'error' : 'ok' });
-    this.eventSeconds.observe({ event }, durationMs / 1000);
-    if (queueWaitMs !== undefined) this.queueWait.observe({ queue: record.isFollowUp ? 'follow_up' : 'main' }, queueWaitMs / 1000);
-    record.handlers.forEach((call, index) => {
-      const labels = { handler: call.handler, operation: handlerOperation(record.method, call.revert) };
-      this.handlerCalls.inc(labels);
+    const eventSeries = this.eventSeries.get(event) ?? this.newEventSeries(event);
+    (error ? eventSeries.error : eventSeries.ok).pending++;
+    eventSeries.seconds.observe(durationMs / 1000);
+    if (queueWaitMs !== undefined) (record.isFollowUp ? this.queueSeries.followUp : this.queueSeries.main).observe(queueWaitMs / 1000);
+    const calls = record.handlers;
+    for (let index = 0; index < calls.length; index++) {
+      const call = calls[index];
+      const series = (this.handlerSeries.get(call.handler) ?? this.newHandlerSeries(call.handler))[handlerOperation(record.method, call.revert)];
+      series.calls.pending++;
       const callMs = handlerDurationsMs[index];
-      if (callMs !== undefined) this.handlerSeconds.observe(labels, callMs / 1000);
-      if (call.error !== undefined) this.handlerErrors.inc(labels);
-      if (call.timedOut) this.handlerTimeouts.inc(labels);
-    });
-    if (commitDurationMs !== undefined) this.commitSeconds.observe({ type: methodLabel(record.method) }, commitDurationMs / 1000);
-    if (record.txnError !== undefined) this.txnErrors.inc({ event });
+      if (callMs !== undefined) series.seconds.observe(callMs / 1000);
+      if (call.error !== undefined) series.errors.pending++;
+      if (call.timedOut) series.timeouts.pending++;
+    }
+    if (commitDurationMs !== undefined) (this.commitSeries.get(record.method) ?? this.newCommitSeries(record.method)).observe(commitDurationMs / 1000);
+    if (record.txnError !== undefined) eventSeries.txnErrors.pending++;
     if (record.method !== EventMethodType.Update) {
       this.resyncs.inc({ type: methodLabel(record.method) });
       // A periodic healing is a downstream resync, any other a full resync (HealingResync.method()).
@@ -156,5 +195,31 @@ export class ControllerMetrics {
         this.healingResyncs.inc({ type: record.method === EventMethodType.DownstreamResync ? 'periodic' : 'after_error', cause: healingCause ?? 'failure' });
       }
     }
+  }
+
+  private newEventSeries(event: string): EventSeries {
+    const series: EventSeries = {
+      seconds: this.eventSeconds.series({ event }),
+      ok: this.eventsProcessed.series({ event, result: 'ok' }),
+      error: this.eventsProcessed.series({ event, result: 'error' }),
+      txnErrors: this.txnErrors.series({ event }),
+    };
+    this.eventSeries.set(event, series);
+    return series;
+  }
+
+  private newHandlerSeries(handler: string): HandlerSeries[] {
+    const series = OPERATIONS.map((operation) => {
+      const labels = { handler, operation };
+      return { seconds: this.handlerSeconds.series(labels), calls: this.handlerCalls.series(labels), errors: this.handlerErrors.series(labels), timeouts: this.handlerTimeouts.series(labels) };
+    });
+    this.handlerSeries.set(handler, series);
+    return series;
+  }
+
+  private newCommitSeries(method: EventMethodType): HistogramSeries {
+    const series = this.commitSeconds.series({ type: methodLabel(method) });
+    this.commitSeries.set(method, series);
+    return series;
   }
 }

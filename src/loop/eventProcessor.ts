@@ -55,8 +55,6 @@ export interface EventProcessorDeps {
   processed: Subject<ProcessedEvent>;
   clock: ControllerClock;
   loopFrame: AsyncLocalStorage<LoopFrame>;
-  /** When the event was pushed (performance.now()), if it was recorded: only while processed$ is observed. */
-  pushedAt(event: Event): number | undefined;
   /** How many coalesced commits may be out at once (the southbound's `maxCommitsInFlight`). */
   commitsInFlight: number;
 }
@@ -174,8 +172,8 @@ export class EventProcessor {
    */
 
   /** An arrow property: the loop frame calls it without a receiver, and a bound copy per event would be garbage. */
-  private readonly start = ({ event, followUpTo }: QueuedEvent): void | Promise<void> => {
-    const run = new EventRun(event, this.nextSeqNum++, followUpTo, this.deps.processed.observed);
+  private readonly start = ({ event, followUpTo, pushedAt }: QueuedEvent): void | Promise<void> => {
+    const run = new EventRun(event, this.nextSeqNum++, followUpTo, this.deps.processed.observed, pushedAt);
     this.current = run;
     run.joins = this.coalescable(run);
     // A batch ends before anything that cannot join it, and its commit lands first.
@@ -629,7 +627,6 @@ export class EventProcessor {
   }
 
   private processedEvent(run: EventRun): ProcessedEvent {
-    const pushedAt = this.deps.pushedAt(run.event);
     const processed: ProcessedEvent = {
       record: run.record,
       error: run.error,
@@ -637,7 +634,7 @@ export class EventProcessor {
       handlerDurationsMs: run.handlerDurationsMs ?? [],
       commitDurationMs: run.commitDurationMs,
     };
-    if (pushedAt !== undefined) processed.queueWaitMs = Math.max(0, run.startedAt - pushedAt);
+    if (!Number.isNaN(run.pushedAt)) processed.queueWaitMs = Math.max(0, run.startedAt - run.pushedAt);
     if (run.event instanceof HealingResync) processed.healingCause = run.event.cause;
     return processed;
   }

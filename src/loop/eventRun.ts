@@ -107,6 +107,8 @@ export class EventRun {
     readonly seqNum: number,
     readonly followUpTo: number | undefined,
     readonly timed: boolean,
+    /** When it was pushed (see QueuedEvent); NaN when not measured. */
+    readonly pushedAt = NaN,
   ) {
     this.startedAt = timed ? performance.now() : 0;
     this.handlerDurationsMs = timed ? [] : undefined;

@@ -330,4 +330,34 @@ describe('queue statistics and the current event', () => {
     expect(waits).toHaveLength(5);
     for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(0);
   });
+
+  test('the queue wait is measured for exactly the events pushed while someone observed processed$, even when that starts and stops while they wait', async () => {
+    const held = gate();
+    const handler = recordingHandler('h', [], {
+      update: async (ev) => {
+        if (ev.getName() === 'Held') await held.promise;
+      },
+    });
+    controller = await startController({ handlers: [handler], southbound: memoryFixture().southbound });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    controller.pushEvent(new TestUpdate('Held'));
+    await waitFor(() => controller?.currentEvent()?.name === 'Held', 'Held running');
+    controller.pushEvent(new TestUpdate('A'));
+    const first = controller.processed$.subscribe(() => undefined);
+    controller.pushEvent(new TestUpdate('B'));
+    first.unsubscribe();
+    controller.pushEvent(new TestUpdate('C'));
+    const waits = new Map<string, number | undefined>();
+    controller.processed$.subscribe((p) => waits.set(p.record.name, p.queueWaitMs));
+    controller.pushEvent(new TestUpdate('D'));
+    held.open();
+    await waitForHistory(controller, 6);
+    // Held started while nobody observed: its timings were not taken, and it is not reported.
+    expect([...waits.keys()]).toEqual(['A', 'B', 'C', 'D']);
+    expect(waits.get('A')).toBeUndefined();
+    expect(waits.get('B')).toBeGreaterThanOrEqual(0);
+    expect(waits.get('C')).toBeUndefined();
+    expect(waits.get('D')).toBeGreaterThanOrEqual(0);
+  });
 });
