@@ -185,7 +185,7 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       },
     ],
     notes: [
-      `Applied = the pod's TAP interface, ARP entry and route CONFIGURED at the reference southbound (${thousands(3 * pods)} values). The agent (its own process, default settings) started on the empty etcd before the clock; a fresh etcd for every run; ${reps} repetitions.`,
+      `Applied = the pod's TAP interface, ARP entry and route CONFIGURED at the reference southbound (${thousands(3 * pods)} values). The agent (its own process, default settings but \`--log-level warn\`) started on the empty etcd before the clock; a fresh etcd for every run; ${reps} repetitions.`,
       `While the agent watched, etcd accepted the writes in ${fmt(median(agentRuns.map((r) => r.acceptedMs)))} (median).`,
       ...cpuNotes(baselines, agentRuns, pods),
     ],
