@@ -171,7 +171,6 @@ export function createController(options: ControllerOptions): Controller {
   const loopFrame = new AsyncLocalStorage<LoopFrame>();
   const eventLog = new EventLog(logger);
   const processed = new Subject<ProcessedEvent>();
-  // Push times only while someone observes processed events (the queue-wait metric).
   let processor: EventProcessor | undefined;
   const processed$ = containedStream(processed, (error) => logger.error({ err: error }, 'a processed$ subscriber failed; the controller goes on'));
 

@@ -78,7 +78,6 @@ interface EventSeries {
   txnErrors: CounterSeries;
 }
 
-
 /**
  * The controller's Prometheus metrics (docs/rest-and-metrics.md lists them), named like
  * controller-runtime's with our prefix. Per-event facts come from `controller.processed$`;
