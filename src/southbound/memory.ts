@@ -100,13 +100,15 @@ export class InMemorySouthbound implements Southbound {
     const start = Date.now();
     const executed: RecordedOperation[] = [];
     const keyErrors: KeyError[] = [];
-    const undo: { key: string; prev?: ProtoMessage }[] = [];
+    // What to put back if a key fails: kept only when the request asks to revert.
+    const undo: { key: string; prev?: ProtoMessage }[] | undefined = request.revertOnFailure ? [] : undefined;
+    const failures = this.failures;
 
     const apply = (key: string, value: ProtoMessage | undefined): boolean => {
       const prev = this.applied.get(key);
       if (prev === value) return true;
       const operation: KeyOperation = value === undefined ? 'DELETE' : prev === undefined ? 'CREATE' : 'UPDATE';
-      const failure = this.failures.find((f) => f.remaining > 0 && f.matches(key, operation));
+      const failure = failures.length === 0 ? undefined : failures.find((f) => f.remaining > 0 && f.matches(key, operation));
       const op: RecordedOperation = {
         key,
         operation,
@@ -125,7 +127,7 @@ export class InMemorySouthbound implements Southbound {
         keyErrors.push({ key, operation, error: failure.error });
         return false;
       }
-      undo.push({ key, prev });
+      undo?.push({ key, prev });
       if (value === undefined) this.applied.delete(key);
       else this.applied.set(key, value);
       return true;
@@ -135,7 +137,7 @@ export class InMemorySouthbound implements Southbound {
       for (const key of [...this.applied.keys()]) if (!request.values.get(key)) apply(key, undefined);
     }
     for (const [key, value] of request.values) {
-      if (!apply(key, value ?? undefined) && request.revertOnFailure) {
+      if (!apply(key, value ?? undefined) && undo) {
         for (const { key: undoKey, prev } of undo.reverse()) {
           const current = this.applied.get(undoKey);
           if (prev === undefined) this.applied.delete(undoKey);
@@ -155,6 +157,8 @@ export class InMemorySouthbound implements Southbound {
       }
     }
 
+    const values: RecordedTransaction['values'] = [];
+    for (const [key, value] of request.values) values.push({ key, value: value ?? undefined });
     const recorded: RecordedTransaction = {
       seqNum,
       txnType: 'nb',
@@ -162,7 +166,7 @@ export class InMemorySouthbound implements Southbound {
       description: request.description,
       start,
       stop: Date.now(),
-      values: [...request.values].map(([key, value]) => ({ key, value: value ?? undefined })),
+      values,
       executed,
     };
     this.recorded.push(recorded);
