@@ -63,8 +63,9 @@ export interface BatchedHistogramConfiguration<L extends string> {
 }
 
 /**
- * A Prometheus histogram read through prom-client's registry, exposed exactly as prom-client's
- * Histogram exposes one (the same samples, labels and order), whose observations go to series
+ * A Prometheus histogram read through prom-client's registry, exposed as prom-client's Histogram
+ * exposes one (the same samples and labels; series in the order they were made, where
+ * prom-client's are in the order of their first observation), whose observations go to series
  * the caller makes once per label set. A series that was never observed is not exposed, as with
  * prom-client.
  */
