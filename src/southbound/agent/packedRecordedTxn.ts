@@ -1,5 +1,6 @@
 import type { KeyOperation } from '../../api/errors';
 import type { ResyncType, ValueState } from '../../api/southbound';
+import type { KeptBytes } from '../grpc/keptBytes';
 import { StringBytes, writeRaw, writeString } from '../grpc/wireBytes';
 import type { SchedulerRecordedOperation, SchedulerRecordedTxn, SchedulerTxnValue, StoredValue } from './types';
 
@@ -138,8 +139,8 @@ class Reader {
   }
 }
 
-/** The bytes of `txn`. */
-export function packRecordedTxn(txn: SchedulerRecordedTxn): Buffer {
+/** The bytes of `txn`, in `kept`'s room. */
+export function packRecordedTxn(txn: SchedulerRecordedTxn, kept: KeptBytes): Buffer {
   let size = 8 * 3 + 2 + 4 + utf8Length(txn.description) + 4 + 4;
   for (const v of txn.values) {
     size += 4 + utf8Length(v.key) + 1;
@@ -152,7 +153,7 @@ export function packRecordedTxn(txn: SchedulerRecordedTxn): Buffer {
     if (op.newValue) size += anySize(op.newValue);
     if (op.error !== undefined) size += 4 + utf8Length(op.error);
   }
-  const w = new Writer(Buffer.allocUnsafe(size));
+  const w = new Writer(kept.alloc(size));
   w.u64(txn.seqNum);
   w.f64(txn.start);
   w.f64(txn.stop);

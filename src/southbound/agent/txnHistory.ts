@@ -1,4 +1,5 @@
 import { Fifo } from '../../loop/fifo';
+import { KeptBytes } from '../grpc/keptBytes';
 import { packRecordedTxn, packedSeqNum, unpackRecordedTxn } from './packedRecordedTxn';
 import type { SchedulerRecordedTxn } from './types';
 
@@ -22,8 +23,9 @@ const FRESH_HARD_FACTOR = 4;
 /**
  * The most recent recorded transactions, at most `capacity`; the oldest go first (and are let go
  * at once: one may be a 100,000-value resync). The newest few are kept as they were recorded, the
- * rest packed into one buffer each (packedRecordedTxn.ts): thousands of transactions as objects
- * made the garbage collector's pauses, and so every commit's latency, grow with the history.
+ * rest packed into one buffer each (packedRecordedTxn.ts), next to each other (KeptBytes):
+ * thousands of transactions as objects made the garbage collector's pauses, and so every
+ * commit's latency, grow with the history.
  * Queues in sequence-number order (transactions are recorded in that order), searched by
  * bisection: no Map of 64-bit keys to hash and to drain from the front once per transaction.
  */
@@ -32,6 +34,8 @@ export class TxnHistory {
   private readonly packed = new Fifo<Buffer>();
   /** The newest transactions, as recorded, oldest first. */
   private readonly fresh = new Fifo<SchedulerRecordedTxn>();
+  /** Where the packed transactions are written: next to each other, pinning no other buffers. */
+  private readonly kept = new KeptBytes();
   /** Values and operations of the fresh transactions. */
   private freshOperations = 0;
   private packing: NodeJS.Immediate | undefined;
@@ -66,7 +70,7 @@ export class TxnHistory {
   /** Packs the fresh transactions beyond the budget, oldest first; the newest stays as it is, whatever its size. */
   private readonly pack = (): void => {
     this.cancelPacking();
-    while (this.overBudget(1)) this.packed.push(packRecordedTxn(this.shiftFresh()));
+    while (this.overBudget(1)) this.packed.push(packRecordedTxn(this.shiftFresh(), this.kept));
   };
 
   private cancelPacking(): void {

@@ -11,6 +11,7 @@ import type { TxnAnswer } from './pendingTxn';
 import { keyStatesFromWire, valueStatusFromWire } from './convert';
 import { SouthboundCallError, grpcCode } from './errors';
 import { InstanceTracker } from './instanceTracker';
+import { KeptBytes } from './keptBytes';
 import type { KeyState, PackedValue, ValueStatus } from './model';
 import { southboundRpcs, type RpcMethod } from './protocol';
 import { recordedTxnFromParts, recordedTxnOfCommit } from './recordedTxn';
@@ -72,6 +73,8 @@ export class GrpcSouthbound implements Southbound {
   readonly maxCommitsInFlight = 2;
   private readonly client: grpc.Client;
   private readonly codec: AnyCodec;
+  /** Where the recorded transactions keep their messages (for as long as the event history keeps them). */
+  private readonly keptBytes = new KeptBytes();
   private readonly instances: InstanceTracker;
   private readonly session: CommitSession;
   private readonly logger: Logger;
@@ -123,7 +126,7 @@ export class GrpcSouthbound implements Southbound {
   private outcome(request: CommitRequest, values: TxnValueEncoder, answer: TxnAnswer, record: boolean, keptSent: boolean): CommitResult {
     const { result } = answer;
     const seqNum = result.seqNum;
-    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, keptSent, notSent: values.notSent() }, this.codec) : undefined;
+    const recorded = seqNum !== undefined && record ? recordedTxnOfCommit({ request, answer, seqNum, keptSent, notSent: values.notSent() }, this.codec, this.keptBytes) : undefined;
     if (result.initError || result.keyErrors.length > 0) {
       throw new TransactionError({
         initError: result.initError || undefined,

@@ -1,5 +1,6 @@
 import type { CommitRequest, RecordedOperation, RecordedTransaction } from '../../api/southbound';
 import type { AnyCodec } from './anyCodec';
+import type { KeptBytes } from './keptBytes';
 import type { TxnAnswer } from './pendingTxn';
 import { anyFromWire, operationFromWire, resyncFromWire, stateFromWire, txnTypeFromWire, uint64FromWire } from './convert';
 import type { PackedValue } from './model';
@@ -128,7 +129,7 @@ function lazyField(compute: (source: RecordedSource) => unknown, key: 'descripti
 
 /**
  * The recorded transaction of a commit. It keeps the messages that carried the transaction both
- * ways, as bytes (or the request instead of the parts sent, when `keptSent` is false), and decodes
+ * ways, as bytes in `kept` (or the request instead of the parts sent, when `keptSent` is false), and decodes
  * them only when `description`, `values` or `executed` is first read (the REST history): a commit
  * nobody looks at costs its bytes and two small objects in the event history, not an object per
  * value. The other fields come from the request and the result.
@@ -136,11 +137,13 @@ function lazyField(compute: (source: RecordedSource) => unknown, key: 'descripti
 export function recordedTxnOfCommit(
   commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; keptSent: boolean; notSent?: NotSentValues },
   codec: AnyCodec,
+  kept: KeptBytes,
 ): RecordedTransaction {
   const { request, answer, seqNum, notSent } = commit;
   const txn = { seqNum, txnType: 'nb', resyncType: request.resync, start: answer.result.startUnixMs, stop: answer.result.stopUnixMs };
-  // Copies of exactly their length: an array grown by push keeps room for 16 more.
-  const source: RecordedSource = { received: answer.received.slice(), sent: commit.keptSent ? answer.sent.slice() : request, notSent, codec };
+  // The messages are copied where they pin no network buffers (see KeptBytes), into arrays of
+  // exactly their length (an array grown by push keeps room for 16 more).
+  const source: RecordedSource = { received: kept.keepAll(answer.received), sent: commit.keptSent ? kept.keepAll(answer.sent) : request, notSent, codec };
   // Not enumerable: JSON.stringify, spreads and test matchers see the transaction's fields only.
   Object.defineProperty(txn, SOURCE, { value: source });
   // Own enumerable accessors: JSON.stringify, spreads and matchers read them like any other field.
