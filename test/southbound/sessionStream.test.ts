@@ -94,6 +94,29 @@ describe('the Session stream of the reference southbound', () => {
     expect(decodeExecuted((await session.result(3)).raw).map((op) => [op.key, op.valueNumber])).toEqual([['a', 0]]);
   });
 
+  it('names by number the very value each operation applied, when a key comes more than once', async () => {
+    server = await startServer();
+    session = new RawSession(server);
+    const count = VALUE_NUMBERS_FROM_OPERATIONS;
+    const key = (i: number): string => `config/interface/if-${i}`;
+    const send = (txnId: number, values: ReturnType<typeof keyValue>[] | { key: string }[], resyncType?: number): void =>
+      session?.send({ txnId, begin: { options: resyncType ? { resyncType } : undefined, valueCount: values.length, record: true, readsValueNumbers: true }, values, end: true });
+
+    // A FULL resync whose last entry deletes the first key: a delete means nothing in a resync,
+    // the key keeps the value numbered 1 (not the delete's number).
+    send(1, [...Array.from({ length: count }, (_, i) => keyValue(key(i), iface(`if-${i}`))), { key: key(0) }], 1);
+    const resynced = decodeExecuted((await session.result(1)).raw);
+    expect(resynced).toHaveLength(count);
+    expect(resynced.every((op, i) => op.valueNumber === i + 1)).toBe(true);
+
+    // An update that sets the first key twice: two operations, each naming its own value.
+    send(2, [...Array.from({ length: count }, (_, i) => keyValue(key(i), iface(`if-${i}`, 2000))), keyValue(key(0), iface('if-0', 3000))]);
+    const updated = decodeExecuted((await session.result(2)).raw);
+    expect(updated).toHaveLength(count + 1);
+    expect(updated.map((op) => op.valueNumber)).toEqual([...Array.from({ length: count }, (_, i) => i + 1), count + 1]);
+    expect(server.engine.dump().find((s) => s.key === key(0))?.desired?.value).toEqual(keyValue(key(0), iface('if-0', 3000)).value.value);
+  });
+
   it('answers a transaction whose value count does not match its begin with an init error and no sequence number', async () => {
     server = await startServer();
     session = new RawSession(server);

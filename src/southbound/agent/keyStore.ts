@@ -21,6 +21,8 @@ export interface KeyRecord {
   retryToken?: bigint;
   /** The transaction that set `desired` to the value it carried for the key. */
   sentIn?: bigint;
+  /** Which of that transaction's values it was (numbered from 1). */
+  sentNumber: number;
   readonly dependencies: readonly string[];
 }
 
@@ -60,6 +62,7 @@ export class KeyStore {
       seqNum,
       retryToken: undefined,
       sentIn: undefined,
+      sentNumber: 0,
       dependencies: this.rules.dependenciesOf(key),
     };
     this.records.set(key, record);

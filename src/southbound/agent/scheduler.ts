@@ -95,10 +95,12 @@ export class SchedulerEngine {
   private applyUpdate(execution: TxnExecution, txn: SchedulerTxn): void {
     // What a revert would need, kept only when the transaction may revert.
     const processed: { key: string; previous: StoredValue | undefined }[] = [];
-    for (const { key, value, valueError } of txn.values) {
+    const { values } = txn;
+    for (let i = 0; i < values.length; i++) {
+      const { key, value, valueError } = values[i];
       if (txn.revertOnFailure) processed.push({ key, previous: this.store.get(key)?.desired });
       if (valueError) execution.failValue(key, valueError);
-      else execution.apply(key, value ?? undefined);
+      else execution.apply(key, value ?? undefined, i + 1);
       if (txn.revertOnFailure && execution.failures.length > 0) {
         this.revert(execution, processed);
         return;
@@ -129,11 +131,12 @@ export class SchedulerEngine {
   private applyWholeState(execution: TxnExecution, txn: SchedulerTxn): void {
     const wanted = txn.wanted ?? wantedOf(txn.values);
     if (this.store.size > 0) {
-      for (const record of [...this.store.values()]) if (!wanted.has(record.key)) execution.apply(record.key, undefined);
+      for (const record of [...this.store.values()]) if (!wanted.has(record.key)) execution.apply(record.key, undefined, 0);
     }
-    for (const { key, value, valueError } of wanted.values()) {
+    for (const [key, number] of wanted) {
+      const { value, valueError } = txn.values[number - 1];
       if (valueError) execution.failValue(key, valueError);
-      else execution.apply(key, value ?? undefined);
+      else execution.apply(key, value ?? undefined, number);
     }
   }
 
@@ -247,8 +250,8 @@ function validate(txn: SchedulerTxn): string | undefined {
   return undefined;
 }
 
-function wantedOf(values: ReadonlyArray<SchedulerTxnValue>): Map<string, SchedulerTxnValue> {
-  const wanted = new Map<string, SchedulerTxnValue>();
-  for (const entry of values) addWanted(wanted, entry);
+function wantedOf(values: ReadonlyArray<SchedulerTxnValue>): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) addWanted(wanted, values[i], i + 1);
   return wanted;
 }

@@ -42,8 +42,8 @@ interface OpenTxn {
   begin: SessionTxnBegin;
   resync: ResyncType | undefined;
   values: SchedulerTxnValue[];
-  /** A FULL or UPSTREAM resync's values by key, indexed as they arrive. */
-  wanted: Map<string, SchedulerTxnValue> | undefined;
+  /** A FULL or UPSTREAM resync's values by key (their numbers), indexed as they arrive. */
+  wanted: Map<string, number> | undefined;
   bytes: number;
   timer: NodeJS.Timeout | undefined;
 }
@@ -94,7 +94,7 @@ export class ServerSession {
       if (this.open) return this.refuse(grpc.status.INVALID_ARGUMENT, `transaction ${id} begins while transaction ${this.open.id} is still open`);
       const options = message.begin.options;
       const resync = options ? resyncFromWire(resyncNameOfNumber(options.resyncType) as WireResyncType) : undefined;
-      const wanted = resync === 'full' || resync === 'upstream' ? new Map<string, SchedulerTxnValue>() : undefined;
+      const wanted = resync === 'full' || resync === 'upstream' ? new Map<string, number>() : undefined;
       this.open = { id, begin: message.begin, resync, values: [], wanted, bytes: 0, timer: undefined };
     }
     const txn = this.open;
@@ -105,10 +105,13 @@ export class ServerSession {
     }
     txn.bytes += bytes;
     if (txn.bytes > stats.largestTxnBytes) stats.largestTxnBytes = txn.bytes;
-    // Decoded KeyValues have the scheduler's shape: no copy of 100,000 values.
-    for (const kv of message.values) txn.values.push(kv);
-    // While the client is still encoding the next parts of a big resync.
-    if (txn.wanted) for (const kv of message.values) addWanted(txn.wanted, kv);
+    // Decoded KeyValues have the scheduler's shape: no copy of 100,000 values. A resync's are
+    // indexed while the client is still encoding the next parts.
+    const { wanted } = txn;
+    for (const kv of message.values) {
+      const number = txn.values.push(kv);
+      if (wanted) addWanted(wanted, kv, number);
+    }
     if (!message.end) {
       // Armed only for a transaction that spans parts: most fit in one and never wait.
       txn.timer ??= setTimeout(

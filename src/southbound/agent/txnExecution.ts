@@ -39,20 +39,25 @@ export class TxnExecution {
 
   /**
    * Sets the desired value of a key (undefined = delete), creating its record if needed;
-   * `fromTxn` when it is the value this transaction carried (not a revert's previous value).
+   * `sentNumber` > 0 when it is the value this transaction carried (its number in the
+   * transaction's values), 0 for any other (a revert's previous value).
    */
-  setDesired(key: string, value: StoredValue | undefined, fromTxn = false): KeyRecord | undefined {
+  setDesired(key: string, value: StoredValue | undefined, sentNumber = 0): KeyRecord | undefined {
     const record = value === undefined ? this.store.get(key) : this.store.getOrCreate(key, this.seqNum);
     if (record) {
       record.desired = value;
-      record.sentIn = fromTxn ? this.seqNum : undefined;
+      record.sentIn = sentNumber > 0 ? this.seqNum : undefined;
+      record.sentNumber = sentNumber;
     }
     return record;
   }
 
-  /** Sets the desired value of a key to the one this transaction carries, and brings the dataplane in line. */
-  apply(key: string, value: StoredValue | undefined): void {
-    const record = this.setDesired(key, value, true);
+  /**
+   * Sets the desired value of a key to the `number`-th value this transaction carries (0: a delete
+   * it implies, as a FULL resync's of what it does not want), and brings the dataplane in line.
+   */
+  apply(key: string, value: StoredValue | undefined, number: number): void {
+    const record = this.setDesired(key, value, number);
     if (record) this.reconcileRecord(record);
   }
 
@@ -179,6 +184,7 @@ export class TxnExecution {
     newState: ValueState,
     error?: string,
   ): void {
+    const fromTxn = newValue !== undefined && newValue === record.desired && record.sentIn === this.seqNum;
     this.executed.push({
       key: record.key,
       operation,
@@ -189,7 +195,8 @@ export class TxnExecution {
       error,
       isRevert: this.reverting,
       isRetry: this.options.isRetry,
-      fromTxn: newValue !== undefined && newValue === record.desired && record.sentIn === this.seqNum,
+      fromTxn,
+      valueNumber: fromTxn ? record.sentNumber : 0,
     });
   }
 

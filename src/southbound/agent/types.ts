@@ -23,11 +23,11 @@ export interface SchedulerTxnValue {
 export interface SchedulerTxn {
   values: ReadonlyArray<SchedulerTxnValue>;
   /**
-   * For a FULL or UPSTREAM resync, the same values by key (see `addWanted`), when the caller built
+   * For a FULL or UPSTREAM resync, the values by key (see `addWanted`), when the caller built
    * them already: the Session stream does while the parts arrive, so that a big resync does not
    * index its values after the last part. Built from `values` when absent.
    */
-  wanted?: ReadonlyMap<string, SchedulerTxnValue>;
+  wanted?: ReadonlyMap<string, number>;
   resync?: ResyncType;
   /** The startup resync: logged verbosely. */
   verbose?: boolean;
@@ -61,6 +61,12 @@ export interface SchedulerRecordedOperation {
   isRetry: boolean;
   /** `newValue` is the value this transaction carried for the key (the client has it already). */
   fromTxn: boolean;
+  /**
+   * With `fromTxn`: which of the transaction's values it is, numbered from 1 in `values` (an
+   * answer may name it by number instead of repeating the key). Set when the operation is
+   * executed; a packed transaction does not keep it.
+   */
+  valueNumber?: number;
 }
 
 export interface SchedulerRecordedTxn {
@@ -75,12 +81,13 @@ export interface SchedulerRecordedTxn {
 }
 
 /**
- * Adds a resync's value to its values by key: the last value of a key wins, at the place of its
- * first. A delete means nothing in a resync (what is not wanted goes); a value the client could
- * not send is still wanted: it fails, it is not deleted.
+ * Adds a resync's value, the `number`-th of its values (from 1), to its values by key: key -> the
+ * number of the value it wants. The last value of a key wins, at the place of its first. A delete
+ * means nothing in a resync (what is not wanted goes); a value the client could not send is still
+ * wanted: it fails, it is not deleted.
  */
-export function addWanted(wanted: Map<string, SchedulerTxnValue>, entry: SchedulerTxnValue): void {
-  if (entry.value || entry.valueError) wanted.set(entry.key, entry);
+export function addWanted(wanted: Map<string, number>, entry: SchedulerTxnValue, number: number): void {
+  if (entry.value || entry.valueError) wanted.set(entry.key, number);
 }
 
 /** Structural equality of packed values: same type, same bytes. */
