@@ -129,10 +129,10 @@ function lazyField(compute: (source: RecordedSource) => unknown, key: 'descripti
 
 /**
  * The recorded transaction of a commit. It keeps the messages that carried the transaction both
- * ways, as bytes in `kept` (or the request instead of the parts sent, when `keptSent` is false), and decodes
- * them only when `description`, `values` or `executed` is first read (the REST history): a commit
- * nobody looks at costs its bytes and two small objects in the event history, not an object per
- * value. The other fields come from the request and the result.
+ * ways, as bytes in `kept` (or the request instead of the parts sent, when `keptSent` is false),
+ * and decodes them only when `description`, `values` or `executed` is first read (the REST
+ * history): a commit nobody looks at costs its bytes and two small objects in the event history,
+ * not an object per value. The other fields come from the request and the result.
  */
 export function recordedTxnOfCommit(
   commit: { request: CommitRequest; answer: TxnAnswer; seqNum: bigint; keptSent: boolean; notSent?: NotSentValues },
