@@ -63,6 +63,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     const drain = async (): Promise<void> => {
       if (draining || stopped) return;
       draining = true;
+      queue.beginDrain();
       try {
         let sliceStart = performance.now();
         let sinceCheck = 0;
@@ -83,8 +84,13 @@ export function eventLoopLogic(deps: EventLoopDeps) {
           }
           // A coalesced batch still open is committed; events pushed meanwhile are taken after it.
           const flushed = stopped ? undefined : processor.flush();
-          if (!flushed) break;
-          await flushed;
+          if (flushed) {
+            await flushed;
+            continue;
+          }
+          // From here on a push wakes the loop up; one that came without (during the flush) is taken now.
+          if (stopped || !queue.endDrain()) break;
+          queue.beginDrain();
         }
       } catch (defect) {
         // The processor never throws by design; if it does, the runtime itself is broken.
@@ -92,6 +98,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
         sendBack({ type: 'loop.fatal', error: new FatalError(defect) });
       } finally {
         draining = false;
+        queue.endDrain();
       }
       if (stopped) return;
       drainEndedAt = performance.now();

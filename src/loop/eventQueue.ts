@@ -71,6 +71,8 @@ export class EventQueue {
   private gateOpen = false;
   private mode: Mode = { kind: 'accepting' };
   private readonly readySubject = new Subject<void>();
+  /** The loop is taking events: it finds what is pushed meanwhile without a wake-up. */
+  private draining = false;
   /** Main queue counts include the events held back before the first DBResync. */
   readonly mainCounts: QueueCounts = { added: 0, refused: 0 };
   readonly followUpCounts: QueueCounts = { added: 0, refused: 0 };
@@ -232,11 +234,29 @@ export class EventQueue {
     this.finishAll(error, new EventLoopAbortingError(error));
   }
 
+  /** The loop starts taking events: until `endDrain`, it finds what is pushed without a wake-up. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /**
+   * The loop found nothing to take and stops: pushes wake it up again from now on. True when an
+   * event is waiting after all (pushed since its last look, without a wake-up): it must go on.
+   */
+  endDrain(): boolean {
+    this.draining = false;
+    return this.peek() !== undefined;
+  }
+
   /**
    * The loop drains until the queues are empty, so only an empty -> non-empty change needs a
-   * wake-up: a burst of pushes costs one.
+   * wake-up: a burst of pushes costs one. A loop that is draining needs none: a caller that
+   * awaits each event pushes the next while the loop is still finishing the last one (a commit
+   * that answered in a promise), and the wake-up, a scheduled action and a promise job, was a
+   * few per cent of such an event's cost.
    */
   private signalIfFirst(): void {
+    if (this.draining) return;
     const waiting = this.main.size + this.followUps.size + this.replay.size + (this.shutdown ? 1 : 0);
     if (waiting === 1) this.readySubject.next();
   }

@@ -16,6 +16,7 @@ import {
   UpdateTransactionType,
   type Controller,
   type Event,
+  type Southbound,
 } from '../../src';
 import { SimulatedClock } from 'xstate';
 import type { ProtoMessage } from '../../src';
@@ -99,6 +100,36 @@ describe('queueing', () => {
     await waitFor(() => late !== undefined, 'late push');
     await (late as TestUpdate).wait();
     expect(controller.eventHistory({ last: 1 })[0]).toMatchObject({ name: 'Late', isFollowUp: false });
+  });
+
+  test('events pushed while the loop is busy are taken without a wake-up: by a caller awaiting each event, by a southbound inside a commit', async () => {
+    // The commits answer in a promise, except the Trigger's: its southbound pushes from inside the
+    // commit, which runs once the loop found the queue empty, before the loop stops.
+    const c: { current?: Controller } = {};
+    let pushedByCommit: TestUpdate | undefined;
+    const southbound: Southbound = {
+      commit: (request) => {
+        if (![...request.values.keys()].includes('h/Trigger')) return Promise.resolve({});
+        if (!pushedByCommit) c.current?.pushEvent((pushedByCommit = new TestUpdate('Pushed by the commit')));
+        return {};
+      },
+    };
+    const handler = recordingHandler('h', calls, { update: (ev, txn) => txn.put(`h/${ev.getName()}`, pod('p')) });
+    controller = c.current = await startController({ handlers: [handler], southbound });
+    controller.pushEvent(new DBResync({}));
+    await waitForHistory(controller, 1);
+    // Each awaited before the next push: the commits answer in a promise, so every push but the
+    // first comes while the loop is still finishing the event before.
+    for (let i = 0; i < 20; i++) {
+      const update = new TestUpdate(`U${i}`);
+      controller.pushEvent(update);
+      await update.wait();
+    }
+    controller.pushEvent(new TestUpdate('Trigger'));
+    await waitFor(() => pushedByCommit !== undefined, 'the commit pushed its event');
+    await (pushedByCommit as TestUpdate).wait();
+    expect(names(controller).slice(-2)).toEqual(['Trigger', 'Pushed by the commit']);
+    expect(names(controller)).toHaveLength(23);
   });
 
   test('a full main queue rejects at once with EventQueueFullError, and nothing queued is lost', async () => {
