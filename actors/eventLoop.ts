@@ -33,7 +33,6 @@ export function eventLoopLogic(deps: EventLoopDeps) {
   return fromCallback<EventLoopCommand>(({ sendBack, receive }) => {
     const { queue, logger } = deps;
     const processor = deps.createProcessor((notification) => sendBack(notification));
-    let draining = false;
     let stopped = false;
     /**
      * The loop tells the machine it is idle once the queue has stayed empty for IDLE_AFTER_MS.
@@ -50,7 +49,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     const checkIdle = (): void => {
       idleCheck = undefined;
       // A drain running now looks again when it ends.
-      if (stopped || draining) return;
+      if (stopped || queue.draining) return;
       const quietFor = performance.now() - drainEndedAt;
       if (quietFor >= IDLE_AFTER_MS) processor.setPhase('idle');
       else scheduleIdleCheck(IDLE_AFTER_MS - quietFor);
@@ -61,8 +60,7 @@ export function eventLoopLogic(deps: EventLoopDeps) {
     };
 
     const drain = async (): Promise<void> => {
-      if (draining || stopped) return;
-      draining = true;
+      if (queue.draining || stopped) return;
       queue.beginDrain();
       try {
         let sliceStart = performance.now();
@@ -97,7 +95,6 @@ export function eventLoopLogic(deps: EventLoopDeps) {
         logger.fatal({ err: defect }, 'event loop defect');
         sendBack({ type: 'loop.fatal', error: new FatalError(defect) });
       } finally {
-        draining = false;
         queue.endDrain();
       }
       if (stopped) return;

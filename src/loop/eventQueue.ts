@@ -72,7 +72,7 @@ export class EventQueue {
   private mode: Mode = { kind: 'accepting' };
   private readonly readySubject = new Subject<void>();
   /** The loop is taking events: it finds what is pushed meanwhile without a wake-up. */
-  private draining = false;
+  private drainingNow = false;
   /** Main queue counts include the events held back before the first DBResync. */
   readonly mainCounts: QueueCounts = { added: 0, refused: 0 };
   readonly followUpCounts: QueueCounts = { added: 0, refused: 0 };
@@ -236,7 +236,12 @@ export class EventQueue {
 
   /** The loop starts taking events: until `endDrain`, it finds what is pushed without a wake-up. */
   beginDrain(): void {
-    this.draining = true;
+    this.drainingNow = true;
+  }
+
+  /** Between `beginDrain` and `endDrain`: the loop is taking events. */
+  get draining(): boolean {
+    return this.drainingNow;
   }
 
   /**
@@ -244,7 +249,7 @@ export class EventQueue {
    * event is waiting after all (pushed since its last look, without a wake-up): it must go on.
    */
   endDrain(): boolean {
-    this.draining = false;
+    this.drainingNow = false;
     return this.peek() !== undefined;
   }
 
@@ -256,7 +261,7 @@ export class EventQueue {
    * few per cent of such an event's cost.
    */
   private signalIfFirst(): void {
-    if (this.draining) return;
+    if (this.drainingNow) return;
     const waiting = this.main.size + this.followUps.size + this.replay.size + (this.shutdown ? 1 : 0);
     if (waiting === 1) this.readySubject.next();
   }
