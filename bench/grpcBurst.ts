@@ -8,12 +8,14 @@ import { runTask, serveTask } from './childTask';
 import { barrier, readyController, silentLogger } from './controllerSetup';
 import { startSouthboundProcess } from './grpcSouthboundProcess';
 import { startTiming, type Timing } from './stats';
-import { Counter, podChanges } from './workload';
+import { Counter, handlersOf, podChanges, type HandlerSet } from './workload';
 
 export interface GrpcBurstInput {
   coalesce: boolean;
   events: number;
   warmupEvents: number;
+  /** The workload's handlers by default. */
+  handlers?: HandlerSet;
 }
 
 async function burst(input: GrpcBurstInput): Promise<Timing> {
@@ -21,7 +23,7 @@ async function burst(input: GrpcBurstInput): Promise<Timing> {
   const southbound = new GrpcSouthbound({ address: server.address, logger: silentLogger });
   try {
     const counter = new Counter();
-    const controller = await readyController(southbound, { coalesceUpdates: input.coalesce, eventQueueSize: input.events + 16 });
+    const controller = await readyController(southbound, { coalesceUpdates: input.coalesce, eventQueueSize: input.events + 16 }, handlersOf(input.handlers ?? 'workload'));
     for (const event of podChanges(input.warmupEvents, counter)) controller.pushEvent(event);
     await barrier(controller);
     const events = podChanges(input.events, counter, input.warmupEvents);

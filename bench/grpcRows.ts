@@ -94,15 +94,18 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
   const burstWarmup = scaled(BURST_WARMUP, settings);
   const memory = memoryRow(strictEvents);
   const placed = [placedRows('in-process', strictEvents), placedRows('own process', strictEvents)];
-  const strict = [memory, ...placed.flatMap((p) => [...(p.socket ? [p.socket] : []), p.transport, p.controller])];
+  const floor = controllerRow(FLOOR_STRICT_ROW, strictEvents, (changes, tally) => runGrpcStrict(changes, tally, 'own process', 'floor'));
+  const strict = [memory, ...placed.flatMap((p) => [...(p.socket ? [p.socket] : []), p.transport, p.controller]), floor];
   const perEvent = new Throughput(perEventBurstEvents);
   const coalesced = new Throughput(burstEvents);
+  const coalescedFloor = new Throughput(burstEvents);
   for (const row of strict) await row.run(strictWarmup);
   // Rows interleave within each repetition, so a slow moment of the machine hits all of them.
   for (let rep = 1; rep <= reps; rep++) {
     for (const row of strict) row.series.add({ wallMs: await row.run(strictEvents), cpuMs: NaN });
     perEvent.add(await measureGrpcBurst({ coalesce: false, events: perEventBurstEvents, warmupEvents: burstWarmup }));
     coalesced.add(await measureGrpcBurst({ coalesce: true, events: burstEvents, warmupEvents: burstWarmup }));
+    coalescedFloor.add(await measureGrpcBurst({ coalesce: true, events: burstEvents, warmupEvents: burstWarmup, handlers: 'floor' }));
     settings.log(`grpc: repetition ${rep}/${reps} done`);
   }
   const rows: RowResult[] = [{ name: memory.name, figure: memory.series.figure(), range: memory.series.range() }];
@@ -119,6 +122,14 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
       met: controller.series.rate >= GRPC_STRICT_TARGET_PER_SECOND,
     });
   }
+  const ownTransport = placed[placed.length - 1].transport;
+  rows.push({
+    name: floor.name,
+    figure: floor.series.figure(),
+    range: floor.series.range(),
+    baseline: `grpc-js alone ${thousands(ownTransport.series.rate)} rt/s`,
+    ratio: `${ratio(floor.series.rate / ownTransport.series.rate)} grpc-js alone`,
+  });
   rows.push({ name: `grpc: burst of ${thousands(perEventBurstEvents)} pushed at once, one commit per event`, figure: perEvent.figure(), range: perEvent.range() });
   rows.push({
     name: `grpc: burst of ${thousands(burstEvents)} pushed at once, coalesced`,
@@ -129,6 +140,13 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
     target: `≥ ${GRPC_BURST_TARGET_RATIO}× per event and ≥ ${thousands(GRPC_BURST_TARGET_PER_SECOND)} ev/s`,
     met: coalesced.rate >= GRPC_BURST_TARGET_RATIO * perEvent.rate && coalesced.rate >= GRPC_BURST_TARGET_PER_SECOND,
   });
+  rows.push({
+    name: `floor: burst of ${thousands(burstEvents)} pushed at once, coalesced, handlers that do next to nothing (FloorHandler)`,
+    figure: coalescedFloor.figure(),
+    range: coalescedFloor.range(),
+    baseline: `coalesced ${coalesced.figure()}`,
+    ratio: ratio(coalescedFloor.rate / coalesced.rate),
+  });
   return {
     rows,
     notes: [
@@ -138,9 +156,22 @@ async function run(settings: RunSettings): Promise<FamilyResult> {
         ...transportCeilingNote(placed),
       ].join(' '),
       ...socketNote(placed),
-      `Burst rows: each in a fresh process after ${thousands(burstWarmup)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}.`,
+      `Burst rows: each in a fresh process after ${thousands(burstWarmup)} warm-up events, southbound in its own process; process CPU medians: per event ${perEvent.cpuFigure()}, coalesced ${coalesced.cpuFigure()}, coalesced floor ${coalescedFloor.cpuFigure()}.`,
+      floorNote(floor.series.rate, coalescedFloor.rate),
     ],
   };
+}
+
+const FLOOR_STRICT_ROW = 'floor: controller + GrpcSouthbound, strict, southbound own process, handlers that do next to nothing (FloorHandler)';
+
+/** Says where the targets lie against the floors: what the runtime, the transport and the southbound allow with no handler work. */
+function floorNote(strictFloor: number, burstFloor: number): string {
+  const strictSide = strictFloor >= GRPC_STRICT_TARGET_PER_SECOND ? 'above' : 'below';
+  const burstSide = burstFloor >= GRPC_BURST_TARGET_PER_SECOND ? 'above' : 'below';
+  return (
+    `Floors: the same runs with handlers that do next to nothing (three taking part, one shared value put per event, no change line): what the controller, GrpcSouthbound and the reference southbound allow by themselves. ` +
+    `Strict: ${thousands(strictFloor)} ev/s, ${strictSide} the ${thousands(GRPC_STRICT_TARGET_PER_SECOND)} ev/s target; coalesced burst: ${thousands(burstFloor)} ev/s, ${burstSide} the ${thousands(GRPC_BURST_TARGET_PER_SECOND)} ev/s target.`
+  );
 }
 
 /** Says where the strict target lies against the transport's own round-trip rate. */

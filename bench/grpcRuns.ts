@@ -8,7 +8,7 @@ import { GrpcSouthbound } from '../src/southbound/grpc/client';
 import { InMemorySouthbound } from '../src/southbound/memory';
 import { readyController, silentLogger } from './controllerSetup';
 import { startSouthboundProcess, type RunningServer } from './grpcSouthboundProcess';
-import type { PodChange, Tally } from './workload';
+import { handlersOf, type HandlerSet, type PodChange, type Tally } from './workload';
 import { BenchRunError } from './errors';
 
 /** Hands each finished event's outcome to whoever awaits it: the strict rows await one event at a time. */
@@ -52,11 +52,11 @@ async function startSouthbound(place: SouthboundPlace): Promise<RunningServer> {
 }
 
 /** The strict per-event row over gRPC: a controller + GrpcSouthbound + the reference southbound. */
-export async function runGrpcStrict(events: readonly PodChange[], tally: OneAtATime, place: SouthboundPlace): Promise<number> {
+export async function runGrpcStrict(events: readonly PodChange[], tally: OneAtATime, place: SouthboundPlace, handlers: HandlerSet = 'workload'): Promise<number> {
   const server = await startSouthbound(place);
   const southbound = new GrpcSouthbound({ address: server.address, logger: silentLogger });
   try {
-    const controller = await readyController(southbound);
+    const controller = await readyController(southbound, {}, handlersOf(handlers));
     const elapsed = await strictRun(controller, events, tally);
     await controller.close();
     return elapsed;

@@ -10,6 +10,7 @@ import { prepareGoAnchor } from './goAnchor';
 import type { LoopInput, LoopMode, LoopOutput } from './loopTask';
 import { scaled, type Family, type RowResult, type RunSettings } from './report';
 import { Throughput, ratio, thousands } from './stats';
+import type { HandlerSet } from './workload';
 
 const EVENTS = 200_000;
 const WARMUP_EVENTS = 20_000;
@@ -26,13 +27,15 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
   const reps = settings.reps ?? DEFAULT_REPS;
   const events = scaled(EVENTS, settings);
   const warmupEvents = scaled(WARMUP_EVENTS, settings);
-  const measure = async (mode: LoopMode, metrics = false): Promise<LoopOutput> => (await runTask<LoopInput, LoopOutput>('loopTask', { mode, events, warmupEvents, metrics })).result;
+  const measure = async (mode: LoopMode, metrics = false, handlers: HandlerSet = 'workload'): Promise<LoopOutput> =>
+    (await runTask<LoopInput, LoopOutput>('loopTask', { mode, events, warmupEvents, metrics, handlers })).result;
   const { anchor, reason } = prepareGoAnchor();
   const go = new Throughput(events);
   const plain = new Throughput(events);
   const controller = { strict: new Throughput(events), coalesced: new Throughput(events) };
   const commits = { strict: [] as number[], coalesced: [] as number[] };
   const withMetrics = new Throughput(events);
+  const floor = new Throughput(events);
   try {
     for (let rep = 1; rep <= reps; rep++) {
       if (anchor) go.add(anchor.run(events));
@@ -43,6 +46,7 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
         commits[mode].push(output.commits);
       }
       withMetrics.add(await measure('coalesced', true));
+      floor.add(await measure('coalesced', false, 'floor'));
       settings.log(`loop: repetition ${rep}/${reps} done`);
     }
   } finally {
@@ -76,6 +80,13 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
     baseline: `coalesced ${controller.coalesced.figure()}`,
     ratio: ratio(withMetrics.rate / controller.coalesced.rate),
   });
+  rows.push({
+    name: 'floor: controller, burst coalescing, handlers that do next to nothing (FloorHandler)',
+    figure: floor.figure(),
+    range: floor.range(),
+    baseline: baselines,
+    ratio: [...(anchor ? [`${ratio(floor.rate / go.rate)} Go`] : []), `${ratio(floor.rate / plain.rate)} plain loop`].join('; '),
+  });
   const cpu = [...(anchor ? [`Go ${go.cpuFigure()} (whole process, start-up included)`] : []), `plain loop ${plain.cpuFigure()}`, `strict ${controller.strict.cpuFigure()}`, `coalesced ${controller.coalesced.cpuFigure()}`, `coalesced with metrics ${withMetrics.cpuFigure()}`];
   const averageBatch = (events / (commits.coalesced.reduce((a, b) => a + b, 0) / Math.max(1, commits.coalesced.length))).toFixed(0);
   return {
@@ -85,8 +96,23 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
       anchor ? `Go anchor: ${anchor.source}.` : `No Go anchor: ${reason}; the targets are taken against the plain JS loop instead.`,
       `Process CPU time (medians): ${cpu.join(', ')}.`,
       `Coalesced bursts: ${averageBatch} events per commit on average; strict: ${thousands(commits.strict[0] ?? 0)} commits per burst.`,
+      floorNote(floor.rate, COALESCED_TARGET * reference.rate, reference.name, plain.rate),
     ],
   };
+}
+
+/**
+ * The floor against the coalesced target: the runtime's own time per event, and what the target
+ * leaves for the runtime once the workload's handler work (the plain loop's time) is paid.
+ */
+function floorNote(floorRate: number, targetRate: number, reference: string, plainRate: number): string {
+  const µs = (rate: number): string => `${(1e6 / rate).toFixed(2)} µs`;
+  const left = 1e6 / targetRate - 1e6 / plainRate;
+  return (
+    `Floor: the same burst with handlers that do next to nothing (three taking part, one shared value put per event, no change line): the runtime alone takes ${µs(floorRate)} per event. ` +
+    `The coalesced target (${COALESCED_TARGET.toFixed(1)}× ${reference}) allows ${µs(targetRate)} per event, of which the workload's own work (the plain loop) takes ${µs(plainRate)}: ` +
+    `${left > 0 ? `${left.toFixed(2)} µs` : 'nothing'} left for the runtime.`
+  );
 }
 
 export const loopFamily: Family = { name: 'loop', title: 'controller per event and burst coalescing vs the Go anchor', run };

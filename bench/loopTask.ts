@@ -9,7 +9,7 @@ import { serveTask } from './childTask';
 import { barrier, readyController } from './controllerSetup';
 import { startTiming, type Timing } from './stats';
 import { BenchRunError } from './errors';
-import { CopySouthbound, Counter, pairHandlers, podChanges } from './workload';
+import { CopySouthbound, Counter, handlersOf, pairHandlers, podChanges, type HandlerSet } from './workload';
 
 export type LoopMode = 'plain loop' | 'strict' | 'coalesced';
 
@@ -19,6 +19,8 @@ export interface LoopInput {
   warmupEvents: number;
   /** The agent's Prometheus metrics (ControllerMetrics) observe the controller. */
   metrics?: boolean;
+  /** The controller's handlers (the plain loop always runs the workload's): the workload's by default. */
+  handlers?: HandlerSet;
 }
 
 export interface LoopOutput extends Timing {
@@ -44,7 +46,7 @@ async function controllerBurst(input: LoopInput): Promise<LoopOutput> {
   const counter = new Counter();
   const southbound = new CopySouthbound();
   // The queue holds the whole burst: pushEvent never waits, a full queue is an immediate error.
-  const controller = await readyController(southbound, { coalesceUpdates: input.mode === 'coalesced', eventQueueSize: input.events + 16 });
+  const controller = await readyController(southbound, { coalesceUpdates: input.mode === 'coalesced', eventQueueSize: input.events + 16 }, handlersOf(input.handlers ?? 'workload'));
   const metrics = input.metrics ? new ControllerMetrics({ controller }) : undefined;
   for (const event of podChanges(input.warmupEvents, counter)) controller.pushEvent(event);
   await barrier(controller);

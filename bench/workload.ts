@@ -44,6 +44,43 @@ export function pairHandlers(): PairHandler[] {
   return [new PairHandler('h1'), new PairHandler('h2'), new PairHandler('h3')];
 }
 
+/** The one value the floor handlers put: shared, so that the floor rows make no value of their own. */
+const FLOOR_VALUE = MsgType.create({ name: 'floor' });
+
+/**
+ * What the runtime costs by itself: three handlers that take part in every pod change, as
+ * PairHandler does, and do next to nothing. The first puts the shared value under the pod's key
+ * (`floor/<key>`), so that every event still commits one value; the others put nothing; none
+ * returns a change line. The actor calls, the transaction, the commit, the record and `done()`
+ * are the same as with the workload's handlers.
+ */
+export class FloorHandler implements EventHandler {
+  constructor(
+    readonly name: string,
+    private readonly puts: boolean,
+  ) {}
+  handlesEvent(event: Event): boolean {
+    return event instanceof KubeStateChange;
+  }
+  resync(): void {}
+  update(event: Event, txn: UpdateOperations): string {
+    if (this.puts) txn.put(`floor/${(event as KubeStateChange).key}`, FLOOR_VALUE);
+    return '';
+  }
+  revert(): void {}
+}
+
+export function floorHandlers(): FloorHandler[] {
+  return [new FloorHandler('f1', true), new FloorHandler('f2', false), new FloorHandler('f3', false)];
+}
+
+/** Which handlers a run uses: the issue's workload, or the floor (what the runtime costs by itself). */
+export type HandlerSet = 'workload' | 'floor';
+
+export function handlersOf(set: HandlerSet): EventHandler[] {
+  return set === 'floor' ? floorHandlers() : pairHandlers();
+}
+
 /** A southbound in the same process whose commit copies the transaction into a Map and answers at once. */
 export class CopySouthbound implements Southbound {
   readonly applied = new Map<string, ProtoMessage>();
