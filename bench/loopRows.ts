@@ -10,7 +10,7 @@ import { prepareGoAnchor } from './goAnchor';
 import type { LoopInput, LoopMode, LoopOutput } from './loopTask';
 import { scaled, type Family, type RowResult, type RunSettings } from './report';
 import { Throughput, ratio, thousands } from './stats';
-import type { HandlerSet } from './workload';
+import { FLOOR_DESCRIPTION, FLOOR_LABEL, type HandlerSet } from './workload';
 
 const EVENTS = 200_000;
 const WARMUP_EVENTS = 20_000;
@@ -81,7 +81,7 @@ async function run(settings: RunSettings): Promise<{ rows: RowResult[]; notes: s
     ratio: ratio(withMetrics.rate / controller.coalesced.rate),
   });
   rows.push({
-    name: 'floor: controller, burst coalescing, handlers that do next to nothing (FloorHandler)',
+    name: `floor: controller, burst coalescing, ${FLOOR_LABEL}`,
     figure: floor.figure(),
     range: floor.range(),
     baseline: baselines,
@@ -109,7 +109,7 @@ function floorNote(floorRate: number, targetRate: number, reference: string, pla
   const µs = (rate: number): string => `${(1e6 / rate).toFixed(2)} µs`;
   const left = 1e6 / targetRate - 1e6 / plainRate;
   return (
-    `Floor: the same burst with handlers that do next to nothing (three taking part, one shared value put per event, no change line): the runtime alone takes ${µs(floorRate)} per event. ` +
+    `Floor: the same burst with ${FLOOR_DESCRIPTION}: the runtime alone takes ${µs(floorRate)} per event. ` +
     `The coalesced target (${COALESCED_TARGET.toFixed(1)}× ${reference}) allows ${µs(targetRate)} per event, of which the workload's own work (the plain loop) takes ${µs(plainRate)}: ` +
     `${left > 0 ? `${left.toFixed(2)} µs` : 'nothing'} left for the runtime.`
   );

@@ -74,6 +74,10 @@ export function floorHandlers(): FloorHandler[] {
   return [new FloorHandler('f1', true), new FloorHandler('f2', false), new FloorHandler('f3', false)];
 }
 
+/** How the floor rows name their handlers in row names, and what they do, in the notes. */
+export const FLOOR_LABEL = 'handlers that do next to nothing (FloorHandler)';
+export const FLOOR_DESCRIPTION = 'handlers that do next to nothing (three taking part, one shared value put per event, no change line)';
+
 /** Which handlers a run uses: the workload, or the floor (what the runtime costs by itself). */
 export type HandlerSet = 'workload' | 'floor';
 
